@@ -129,7 +129,7 @@ namespace CodeGen.Build
     }
 
     /// <summary>MSBuild task: weakens the GLIBCXX requirement of the given libraries when the system lacks it.</summary>
-    public sealed class WeakenGlibcxxRequirement : Task
+    public sealed class WeakenGlibcxxRequirement : Microsoft.Build.Utilities.Task
     {
         /// <summary>Libraries to patch in place (libLibTorchSharp.so).</summary>
         [Required]

@@ -1,0 +1,87 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using CodeGen.Model.Weights;
+using static TorchSharp.torch;
+
+namespace CodeGen.Model.Layers;
+
+/// <summary>
+/// y = x Wᵀ + b, optionally plus a LoRA update (alpha / r) · (x Aᵀ) Bᵀ. The same module serves inference
+/// (frozen W) and LoRA fine-tuning (trainable A, B).
+/// </summary>
+public sealed class Linear : nn.Module
+{
+    private Parameter? _loraA; // (r, in)
+    private Parameter? _loraB; // (out, r)
+    private double _loraScale;
+
+    /// <summary>Builds the layer from <paramref name="source"/>, reading "{prefix}.weight" and, if <paramref name="bias"/>, "{prefix}.bias".</summary>
+    public Linear(string prefix, long inFeatures, long outFeatures, bool bias, IWeightSource source) : base(prefix)
+    {
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+        Weight = new Parameter(source.Get(prefix + ".weight", [outFeatures, inFeatures], WeightKind.Matrix), requires_grad: false);
+        register_parameter("weight", Weight);
+        if (bias)
+        {
+            Bias = new Parameter(source.Get(prefix + ".bias", [outFeatures], WeightKind.Bias), requires_grad: false);
+            register_parameter("bias", Bias);
+        }
+    }
+
+    /// <summary>Input width.</summary>
+    public long InFeatures { get; }
+
+    /// <summary>Output width.</summary>
+    public long OutFeatures { get; }
+
+    /// <summary>The weight matrix (out, in).</summary>
+    public Parameter Weight { get; private set; }
+
+    /// <summary>The bias (out), if any.</summary>
+    public Parameter? Bias { get; }
+
+    /// <summary>Whether a LoRA update is attached.</summary>
+    public bool HasLora => _loraA is not null;
+
+    /// <summary>Applies the layer to (..., in) and returns (..., out).</summary>
+    public Tensor Forward(Tensor x)
+    {
+        Tensor y = nn.functional.linear(x, Weight, Bias);
+        if (_loraA is null || _loraB is null) return y;
+        using Tensor down = nn.functional.linear(x, _loraA); // (..., r)
+        using Tensor up = nn.functional.linear(down, _loraB); // (..., out)
+        return y.add_(up, alpha: _loraScale);
+    }
+
+    /// <summary>Attaches LoRA factors A (r, in) and B (out, r) with scale alpha / r.</summary>
+    public void AttachLora(Tensor a, Tensor b, double alpha, bool trainable)
+    {
+        if (a.shape.Length != 2 || b.shape.Length != 2 || a.shape[1] != InFeatures || b.shape[0] != OutFeatures || a.shape[0] != b.shape[1])
+        {
+            throw new ArgumentException(
+                $"LoRA factors for {GetName()} must be A (r, {InFeatures}) and B ({OutFeatures}, r); got A [{string.Join(", ", a.shape)}], B [{string.Join(", ", b.shape)}]");
+        }
+        _loraA = new Parameter(a, trainable);
+        _loraB = new Parameter(b, trainable);
+        _loraScale = alpha / a.shape[0];
+        register_parameter("lora_A", _loraA);
+        register_parameter("lora_B", _loraB);
+    }
+
+    /// <summary>Folds the attached LoRA update into W (W += scale · B A) and detaches it.</summary>
+    public void MergeLora()
+    {
+        if (_loraA is null || _loraB is null) return;
+        using (no_grad())
+        {
+            using Tensor delta = _loraB.to(float32).matmul(_loraA.to(float32)).mul_(_loraScale);
+            using Tensor merged = Weight.to(float32).add_(delta);
+            Weight.copy_(merged);
+        }
+        _loraA.Dispose();
+        _loraB.Dispose();
+        _loraA = null;
+        _loraB = null;
+    }
+}
