@@ -10,7 +10,7 @@ namespace CodeGen.Model.Generation;
 /// scheduler does the same with requests joining and leaving; this is the simple, offline form used by
 /// the CLI, benchmarks and reference checks.
 /// </summary>
-public static class Generator
+public static class BatchGenerator
 {
     /// <summary>Called with each sequence's logits (vocab) at every position that was run: (sequence, position, logits).</summary>
     public delegate void LogitsObserver(int sequence, int position, Tensor logits);

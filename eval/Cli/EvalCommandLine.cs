@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace CodeGen.Eval.Cli;
+
+/// <summary>The eval executable's command tree.</summary>
+internal static class EvalCommandLine
+{
+    public static RootCommand Create() =>
+        new("CodeGen evaluation: benchmarks, sandboxed execution and pass@k.")
+        {
+            PassAtKCommand.Create(),
+        };
+}

@@ -1,0 +1,3 @@
+using CodeGen.Eval.Cli;
+
+return EvalCommandLine.Create().Parse(args).Invoke();

@@ -1,0 +1,33 @@
+using CodeGen.Model;
+using CodeGen.Model.Weights;
+using static TorchSharp.torch;
+
+namespace CodeGen.TestUtils;
+
+/// <summary>Small random-weight models for tests: real architecture code, seconds to build.</summary>
+public static class TinyModels
+{
+    /// <summary>A Qwen2-style config (GQA 4:2, q/k/v bias, untied head, theta 1e6) at toy size.</summary>
+    public static ModelConfig Qwen2Config(bool tied = false, RopeScaling? ropeScaling = null, int maxPositions = 256) => new()
+    {
+        ModelType = "qwen2",
+        VocabSize = 97,
+        HiddenSize = 32,
+        IntermediateSize = 64,
+        NumHiddenLayers = 2,
+        NumAttentionHeads = 4,
+        NumKeyValueHeads = 2,
+        HeadDim = 8,
+        MaxPositionEmbeddings = maxPositions,
+        RmsNormEps = 1e-6,
+        RopeTheta = 1_000_000,
+        RopeScaling = ropeScaling,
+        TieWordEmbeddings = tied,
+        AttentionBias = true,
+        EosTokenIds = [2],
+    };
+
+    /// <summary>A random model for <paramref name="config"/> (std 0.2 so logits are far from uniform).</summary>
+    public static CausalLM Random(ModelConfig config, long seed = 1, ScalarType? dtype = null) =>
+        new(config, new RandomWeightSource(seed, dtype ?? float32, CPU, std: 0.2), dtype ?? float32, CPU);
+}

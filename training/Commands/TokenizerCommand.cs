@@ -1,0 +1,123 @@
+using System.CommandLine;
+using System.Diagnostics;
+using CodeGen.Training.Tokenizers;
+
+namespace CodeGen.Training.Commands;
+
+/// <summary>
+/// <c>tokenizer</c>: trains a byte-level BPE tokenizer on source files and writes
+/// OUTPUT/tokenizer.json.
+/// </summary>
+internal static class TokenizerCommand
+{
+    public static Command Create()
+    {
+        Option<DirectoryInfo[]> input = new("--input")
+        {
+            Description = "Directory to read source files from, recursively (repeatable).",
+            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        input.AcceptExistingOnly();
+
+        Option<string[]> extensions = new("--extensions")
+        {
+            Description = "Comma-separated file extensions to read, e.g. .py,.cs.",
+            DefaultValueFactory = _ => [".cs", ".py"],
+            CustomParser = result => [.. result.Tokens
+                .SelectMany(token => token.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                .Select(extension => extension.StartsWith('.') ? extension : "." + extension)],
+        };
+
+        int minimumVocabSize = 256 + BpeTrainerOptions.DefaultSpecialTokens.Count;
+        Option<int> vocabSize = new("--vocab-size")
+        {
+            Description = "Total vocabulary size: 256 byte symbols + merges + 6 special tokens.",
+            DefaultValueFactory = _ => 8192,
+        };
+        vocabSize.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < minimumVocabSize)
+            {
+                result.AddError($"--vocab-size must be at least {minimumVocabSize} (256 byte symbols and the special tokens).");
+            }
+        });
+
+        Option<DirectoryInfo> output = new("--output")
+        {
+            Description = "Directory to write tokenizer.json to (created if missing).",
+            Required = true,
+        };
+
+        Option<long?> maxBytes = new("--max-bytes")
+        {
+            Description = "Stop adding files (in path order) once this many bytes are selected.",
+        };
+        maxBytes.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<long?>() is <= 0)
+            {
+                result.AddError("--max-bytes must be positive.");
+            }
+        });
+
+        Command command = new("tokenizer", "Train a byte-level BPE tokenizer and write tokenizer.json.")
+        {
+            input, extensions, vocabSize, output, maxBytes,
+        };
+        command.SetAction(parseResult => Run(
+            parseResult.GetRequiredValue(input),
+            parseResult.GetRequiredValue(extensions),
+            parseResult.GetValue(vocabSize),
+            parseResult.GetRequiredValue(output),
+            parseResult.GetValue(maxBytes)));
+        return command;
+    }
+
+    private static int Run(DirectoryInfo[] inputs, string[] extensions, int vocabSize, DirectoryInfo output, long? maxBytes)
+    {
+        if (extensions.Length == 0)
+        {
+            Console.Error.WriteLine("--extensions names no extension.");
+            return 1;
+        }
+
+        Stopwatch total = Stopwatch.StartNew();
+        IReadOnlyList<FileInfo> files = CorpusFiles.Select(inputs.Select(d => d.FullName), extensions, maxBytes);
+        if (files.Count == 0)
+        {
+            Console.Error.WriteLine(
+                $"No {string.Join(", ", extensions)} files under {string.Join(", ", inputs.Select(d => d.FullName))}.");
+            return 1;
+        }
+
+        int skipped = 0;
+        long bytesRead = 0;
+        Dictionary<string, long> wordCounts = WordCounter.Count(files.Select(file =>
+        {
+            string? text = CorpusFiles.TryReadUtf8(file);
+            if (text is null)
+            {
+                Interlocked.Increment(ref skipped);
+                return string.Empty;
+            }
+
+            Interlocked.Add(ref bytesRead, file.Length);
+            return text;
+        }));
+        TimeSpan countTime = total.Elapsed;
+
+        TrainedBpe bpe = new BpeTrainer(new BpeTrainerOptions { VocabSize = vocabSize }).Train(wordCounts);
+        TimeSpan mergeTime = total.Elapsed - countTime;
+
+        string path = Path.Combine(output.FullName, "tokenizer.json");
+        TokenizerJsonWriter.WriteFile(bpe, path);
+
+        Console.WriteLine($"Read {files.Count - skipped:N0} files, {bytesRead:N0} bytes ({skipped:N0} skipped: not UTF-8).");
+        Console.WriteLine($"Distinct words: {wordCounts.Count:N0}. Merges learned: {bpe.Merges.Count:N0}. Vocabulary: {bpe.VocabSize:N0}.");
+        Console.WriteLine($"Special tokens: {string.Join(", ", bpe.SpecialTokens.Select((token, i) => $"{token}={bpe.SpecialTokenId(i)}"))}.");
+        Console.WriteLine($"Wrote {path}.");
+        Console.WriteLine($"Elapsed: {total.Elapsed.TotalSeconds:F1} s (counting {countTime.TotalSeconds:F1} s, merging {mergeTime.TotalSeconds:F1} s).");
+        return 0;
+    }
+}

@@ -1,0 +1,19 @@
+using System.CommandLine;
+using CodeGen.Training.Commands;
+
+// Each subcommand lives in Commands/ and contributes one Command here.
+RootCommand root = new("CodeGen training tools.")
+{
+    TokenizerCommand.Create(),
+};
+
+try
+{
+    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException)
+{
+    // Bad input (unreadable files, an unwritable output directory): say what, without a stack trace.
+    Console.Error.WriteLine($"error: {ex.Message}");
+    return 1;
+}

@@ -1,0 +1,63 @@
+using System.Text;
+
+namespace CodeGen.Training.Tokenizers;
+
+/// <summary>Finds and reads the source files a tokenizer is trained on.</summary>
+internal static class CorpusFiles
+{
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// The files under <paramref name="directories"/> (recursively, hidden entries and links
+    /// skipped) whose extension is one of <paramref name="extensions"/>, in ordinal path order,
+    /// cut off once their sizes add up to <paramref name="maxBytes"/> or more.
+    /// </summary>
+    public static IReadOnlyList<FileInfo> Select(IEnumerable<string> directories, IReadOnlyCollection<string> extensions, long? maxBytes)
+    {
+        EnumerationOptions options = new()
+        {
+            RecurseSubdirectories = true,
+            IgnoreInaccessible = true,
+            AttributesToSkip = FileAttributes.Hidden | FileAttributes.System | FileAttributes.ReparsePoint,
+        };
+        HashSet<string> wanted = new(extensions, StringComparer.OrdinalIgnoreCase);
+        List<FileInfo> files = [.. directories
+            .SelectMany(directory => new DirectoryInfo(directory).EnumerateFiles("*", options))
+            .Where(file => wanted.Contains(file.Extension))
+            .DistinctBy(file => file.FullName, StringComparer.Ordinal)
+            .OrderBy(file => file.FullName, StringComparer.Ordinal)];
+
+        if (maxBytes is null)
+        {
+            return files;
+        }
+
+        List<FileInfo> selected = [];
+        long total = 0;
+        foreach (FileInfo file in files)
+        {
+            if (total >= maxBytes)
+            {
+                break;
+            }
+
+            selected.Add(file);
+            total += file.Length;
+        }
+
+        return selected;
+    }
+
+    /// <summary>The text of <paramref name="file"/>, or null if it is not valid UTF-8 (a binary or legacy-encoded file).</summary>
+    public static string? TryReadUtf8(FileInfo file)
+    {
+        try
+        {
+            return File.ReadAllText(file.FullName, StrictUtf8);
+        }
+        catch (DecoderFallbackException)
+        {
+            return null;
+        }
+    }
+}
