@@ -39,13 +39,30 @@ namespace CodeGen.Build
             if (offset < 0) return ElfPatchResult.NotRequired;
             ushort flags = BitConverter.ToUInt16(elf, offset + 4);
             if ((flags & VerFlgWeak) != 0) return ElfPatchResult.AlreadyWeak;
+            WriteFlags(path, offset, (ushort)(flags | VerFlgWeak));
+            return ElfPatchResult.Patched;
+        }
+
+        /// <summary>Clears VER_FLG_WEAK again (undoes <see cref="MarkWeak"/>); returns whether anything changed.</summary>
+        public static bool MarkStrong(string path, string version)
+        {
+            byte[] elf = File.ReadAllBytes(path);
+            int offset = FindVernaux(elf, version, path);
+            if (offset < 0) return false;
+            ushort flags = BitConverter.ToUInt16(elf, offset + 4);
+            if ((flags & VerFlgWeak) == 0) return false;
+            WriteFlags(path, offset, (ushort)(flags & ~VerFlgWeak));
+            return true;
+        }
+
+        private static void WriteFlags(string path, int vernauxOffset, ushort flags)
+        {
             using (var stream = new FileStream(path, FileMode.Open, FileAccess.Write))
             {
-                stream.Position = offset + 4;
-                byte[] patched = BitConverter.GetBytes((ushort)(flags | VerFlgWeak));
-                stream.Write(patched, 0, patched.Length);
+                stream.Position = vernauxOffset + 4;
+                byte[] bytes = BitConverter.GetBytes(flags);
+                stream.Write(bytes, 0, bytes.Length);
             }
-            return ElfPatchResult.Patched;
         }
 
         /// <summary>Whether the requirement named <paramref name="version"/> is present and weak.</summary>

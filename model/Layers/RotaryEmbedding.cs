@@ -45,9 +45,10 @@ public sealed class RotaryEmbedding : IDisposable
         long needed = Math.Max(sequenceLength, 1);
         if (wantedBase != _tableBase || needed > _cos.shape[0])
         {
+            long length = Math.Max(needed, _cos.shape[0]);
             _cos.Dispose();
             _sin.Dispose();
-            (_cos, _sin) = BuildTables(wantedBase, Math.Max(needed, _cos.shape[0]));
+            (_cos, _sin) = BuildTables(wantedBase, length);
             _tableBase = wantedBase;
         }
         using var scope = NewDisposeScope();

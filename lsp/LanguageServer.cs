@@ -1,0 +1,57 @@
+using CodeGen.Lsp.Completion;
+using CodeGen.Lsp.Handlers;
+using CodeGen.Lsp.Protocol;
+using Microsoft.Extensions.Logging;
+using Microsoft.VisualStudio.Threading;
+using StreamJsonRpc;
+
+namespace CodeGen.Lsp;
+
+/// <summary>
+/// One LSP session over a pair of streams: the base protocol (Content-Length headers, JSON-RPC 2.0)
+/// from StreamJsonRpc, dispatching to our handlers one message at a time in arrival order.
+/// </summary>
+internal sealed class LanguageServer(LspOptions options, ILoggerFactory loggerFactory)
+{
+    public LspOptions Options { get; } = options;
+
+    /// <summary>The documents the client has open.</summary>
+    public DocumentStore Documents { get; } = new();
+
+    /// <summary>
+    /// Serves until the client sends exit, closes the stream, or <paramref name="cancellationToken"/>
+    /// fires. Returns the process exit code: 0 when shutdown came first, 1 otherwise.
+    /// </summary>
+    public async Task<int> RunAsync(Stream input, Stream output, CancellationToken cancellationToken)
+    {
+        var lifecycle = new ServerLifecycle();
+        var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = LspJson.CreateOptions() };
+        using var rpc = new JsonRpc(new HeaderDelimitedMessageHandler(output, input, formatter))
+        {
+            // didChange edits must apply in the order sent; the default context runs handlers concurrently.
+            SynchronizationContext = new NonConcurrentSynchronizationContext(sticky: false),
+        };
+        rpc.AddLocalRpcTarget(new LifecycleHandler(lifecycle, loggerFactory.CreateLogger<LifecycleHandler>()));
+        rpc.AddLocalRpcTarget(new TextDocumentSyncHandler(lifecycle, Documents, loggerFactory.CreateLogger<TextDocumentSyncHandler>()));
+        rpc.StartListening();
+
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using CancellationTokenRegistration registration = cancellationToken.Register(() => cancelled.TrySetResult());
+        Task ended = await Task.WhenAny(lifecycle.Exited, rpc.Completion, cancelled.Task);
+
+        if (ended == rpc.Completion)
+        {
+            ILogger logger = loggerFactory.CreateLogger<LanguageServer>();
+            if (rpc.Completion.Exception is { } exception)
+            {
+                LogMessages.ConnectionFailed(logger, exception.GetBaseException());
+            }
+            else
+            {
+                LogMessages.ClientDisconnected(logger);
+            }
+        }
+
+        return lifecycle.ExitCode;
+    }
+}

@@ -1,0 +1,4 @@
+namespace CodeGen.Lsp.Protocol;
+
+/// <summary>A zero-based line and a zero-based character offset in UTF-16 code units (LSP's default encoding).</summary>
+internal sealed record Position(int Line, int Character);

@@ -1,0 +1,6 @@
+namespace CodeGen.Lsp.Protocol;
+
+internal sealed record ServerCapabilities(
+    TextDocumentSyncOptions TextDocumentSync,
+    CompletionOptions CompletionProvider,
+    InlineCompletionOptions InlineCompletionProvider);
