@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using CodeGen.Lsp.Completion;
 using CodeGen.Lsp.Handlers;
 using CodeGen.Lsp.Protocol;
@@ -13,6 +14,8 @@ namespace CodeGen.Lsp;
 /// </summary>
 internal sealed class LanguageServer(LspOptions options, ILoggerFactory loggerFactory)
 {
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
+
     public LspOptions Options { get; } = options;
 
     /// <summary>The documents the client has open.</summary>
@@ -26,7 +29,7 @@ internal sealed class LanguageServer(LspOptions options, ILoggerFactory loggerFa
     {
         var lifecycle = new ServerLifecycle();
         var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = LspJson.CreateOptions() };
-        using var rpc = new JsonRpc(new HeaderDelimitedMessageHandler(output, input, formatter))
+        using var rpc = new JsonRpc(new HeaderDelimitedMessageHandler(PipeWriter.Create(output), PipeReader.Create(input), formatter))
         {
             // didChange edits must apply in the order sent; the default context runs handlers concurrently.
             SynchronizationContext = new NonConcurrentSynchronizationContext(sticky: false),
@@ -39,7 +42,12 @@ internal sealed class LanguageServer(LspOptions options, ILoggerFactory loggerFa
         await using CancellationTokenRegistration registration = cancellationToken.Register(() => cancelled.TrySetResult());
         Task ended = await Task.WhenAny(lifecycle.Exited, rpc.Completion, cancelled.Task);
 
-        if (ended == rpc.Completion)
+        if (ended == lifecycle.Exited)
+        {
+            // Let responses to requests that came before exit go out before the streams close.
+            await rpc.DispatchCompletion.WaitAsync(DrainTimeout, CancellationToken.None).ConfigureAwait(false);
+        }
+        else if (ended == rpc.Completion)
         {
             ILogger logger = loggerFactory.CreateLogger<LanguageServer>();
             if (rpc.Completion.Exception is { } exception)

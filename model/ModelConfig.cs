@@ -69,6 +69,18 @@ public sealed record ModelConfig
     /// <summary>Query heads that share one key/value head.</summary>
     public int GroupSize => NumAttentionHeads / NumKeyValueHeads;
 
+    /// <summary>Value equality, comparing <see cref="EosTokenIds"/> element by element.</summary>
+    public bool Equals(ModelConfig? other) =>
+        other is not null && EqualityContract == other.EqualityContract
+        && (ModelType, VocabSize, HiddenSize, IntermediateSize, NumHiddenLayers, NumAttentionHeads, NumKeyValueHeads, HeadDim)
+            == (other.ModelType, other.VocabSize, other.HiddenSize, other.IntermediateSize, other.NumHiddenLayers, other.NumAttentionHeads, other.NumKeyValueHeads, other.HeadDim)
+        && (MaxPositionEmbeddings, RmsNormEps, RopeTheta, RopeScaling, TieWordEmbeddings, AttentionBias, OutputBias, MlpBias, BosTokenId, TorchDtype)
+            == (other.MaxPositionEmbeddings, other.RmsNormEps, other.RopeTheta, other.RopeScaling, other.TieWordEmbeddings, other.AttentionBias, other.OutputBias, other.MlpBias, other.BosTokenId, other.TorchDtype)
+        && EosTokenIds.SequenceEqual(other.EosTokenIds);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(ModelType, VocabSize, HiddenSize, NumHiddenLayers, NumAttentionHeads, NumKeyValueHeads, RopeTheta);
+
     /// <summary>Reads config.json from a model directory (or the file itself).</summary>
     /// <exception cref="ModelLoadException">The file is missing, is not JSON, or describes an unsupported model.</exception>
     public static ModelConfig Load(string pathOrDirectory)

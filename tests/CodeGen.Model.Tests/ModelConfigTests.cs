@@ -42,8 +42,8 @@ public sealed class ModelConfigTests
     {
         ModelConfig original = TinyModels.Qwen2Config(ropeScaling: new RopeScaling("linear", 4.0, 64)) with { TorchDtype = "bfloat16", BosTokenId = 1 };
         ModelConfig again = ModelConfig.Parse(original.ToJson());
-        Assert.Equal(original with { EosTokenIds = [] }, again with { EosTokenIds = [] });
-        Assert.Equal(original.EosTokenIds, again.EosTokenIds);
+        Assert.Equal(original, again);
+        Assert.NotEqual(original, again with { EosTokenIds = [3] });
     }
 
     [Fact]

@@ -66,6 +66,8 @@ internal static class TokenizerCommand
             input, extensions, vocabSize, output, maxBytes,
         };
         command.SetAction(parseResult => Run(
+            parseResult.InvocationConfiguration.Output,
+            parseResult.InvocationConfiguration.Error,
             parseResult.GetRequiredValue(input),
             parseResult.GetRequiredValue(extensions),
             parseResult.GetValue(vocabSize),
@@ -74,11 +76,11 @@ internal static class TokenizerCommand
         return command;
     }
 
-    private static int Run(DirectoryInfo[] inputs, string[] extensions, int vocabSize, DirectoryInfo output, long? maxBytes)
+    private static int Run(TextWriter console, TextWriter error, DirectoryInfo[] inputs, string[] extensions, int vocabSize, DirectoryInfo output, long? maxBytes)
     {
         if (extensions.Length == 0)
         {
-            Console.Error.WriteLine("--extensions names no extension.");
+            error.WriteLine("--extensions names no extension.");
             return 1;
         }
 
@@ -86,7 +88,7 @@ internal static class TokenizerCommand
         IReadOnlyList<FileInfo> files = CorpusFiles.Select(inputs.Select(d => d.FullName), extensions, maxBytes);
         if (files.Count == 0)
         {
-            Console.Error.WriteLine(
+            error.WriteLine(
                 $"No {string.Join(", ", extensions)} files under {string.Join(", ", inputs.Select(d => d.FullName))}.");
             return 1;
         }
@@ -113,11 +115,11 @@ internal static class TokenizerCommand
         string path = Path.Combine(output.FullName, "tokenizer.json");
         TokenizerJsonWriter.WriteFile(bpe, path);
 
-        Console.WriteLine($"Read {files.Count - skipped:N0} files, {bytesRead:N0} bytes ({skipped:N0} skipped: not UTF-8).");
-        Console.WriteLine($"Distinct words: {wordCounts.Count:N0}. Merges learned: {bpe.Merges.Count:N0}. Vocabulary: {bpe.VocabSize:N0}.");
-        Console.WriteLine($"Special tokens: {string.Join(", ", bpe.SpecialTokens.Select((token, i) => $"{token}={bpe.SpecialTokenId(i)}"))}.");
-        Console.WriteLine($"Wrote {path}.");
-        Console.WriteLine($"Elapsed: {total.Elapsed.TotalSeconds:F1} s (counting {countTime.TotalSeconds:F1} s, merging {mergeTime.TotalSeconds:F1} s).");
+        console.WriteLine($"Read {files.Count - skipped:N0} files, {bytesRead:N0} bytes ({skipped:N0} skipped: not UTF-8).");
+        console.WriteLine($"Distinct words: {wordCounts.Count:N0}. Merges learned: {bpe.Merges.Count:N0}. Vocabulary: {bpe.VocabSize:N0}.");
+        console.WriteLine($"Special tokens: {string.Join(", ", bpe.SpecialTokens.Select((token, i) => $"{token}={bpe.SpecialTokenId(i)}"))}.");
+        console.WriteLine($"Wrote {path}.");
+        console.WriteLine($"Elapsed: {total.Elapsed.TotalSeconds:F1} s (counting {countTime.TotalSeconds:F1} s, merging {mergeTime.TotalSeconds:F1} s).");
         return 0;
     }
 }
