@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using CodeGen.Lsp.Completion;
 using CodeGen.Lsp.Handlers;
 using CodeGen.Lsp.Protocol;
@@ -14,8 +13,6 @@ namespace CodeGen.Lsp;
 /// </summary>
 internal sealed class LanguageServer(LspOptions options, ILoggerFactory loggerFactory)
 {
-    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
-
     public LspOptions Options { get; } = options;
 
     /// <summary>The documents the client has open.</summary>
@@ -29,7 +26,7 @@ internal sealed class LanguageServer(LspOptions options, ILoggerFactory loggerFa
     {
         var lifecycle = new ServerLifecycle();
         var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = LspJson.CreateOptions() };
-        using var rpc = new JsonRpc(new HeaderDelimitedMessageHandler(PipeWriter.Create(output), PipeReader.Create(input), formatter))
+        using var rpc = new JsonRpc(new HeaderDelimitedMessageHandler(output, input, formatter))
         {
             // didChange edits must apply in the order sent; the default context runs handlers concurrently.
             SynchronizationContext = new NonConcurrentSynchronizationContext(sticky: false),
@@ -42,12 +39,9 @@ internal sealed class LanguageServer(LspOptions options, ILoggerFactory loggerFa
         await using CancellationTokenRegistration registration = cancellationToken.Register(() => cancelled.TrySetResult());
         Task ended = await Task.WhenAny(lifecycle.Exited, rpc.Completion, cancelled.Task);
 
-        if (ended == lifecycle.Exited)
-        {
-            // Let responses to requests that came before exit go out before the streams close.
-            await rpc.DispatchCompletion.WaitAsync(DrainTimeout, CancellationToken.None).ConfigureAwait(false);
-        }
-        else if (ended == rpc.Completion)
+        // On exit the connection closes at once: LSP clients send exit only after the shutdown
+        // response has arrived, so no answer the client still waits for is lost.
+        if (ended == rpc.Completion)
         {
             ILogger logger = loggerFactory.CreateLogger<LanguageServer>();
             if (rpc.Completion.Exception is { } exception)

@@ -104,7 +104,7 @@ public sealed class CausalLM : nn.Module
     /// <exception cref="ArgumentException">Empty input, a token id outside the vocabulary, or a sequence that would outgrow its slot.</exception>
     public Tensor Forward(IReadOnlyList<SequenceInput> inputs, KvCache cache, bool allPositions = false)
     {
-        if (inputs.Count == 0) throw new ArgumentException("No sequences to run", nameof(inputs));
+        if (inputs.Count == 0) throw new ArgumentException("No sequences to run");
         int b = inputs.Count;
         int t = inputs.Max(s => s.Tokens.Count);
         var starts = new int[b];
@@ -118,17 +118,17 @@ public sealed class CausalLM : nn.Module
             slots[i] = input.Slot;
             starts[i] = cache.Length(input.Slot);
             counts[i] = input.Tokens.Count;
-            if (counts[i] == 0) throw new ArgumentException($"Sequence in slot {input.Slot} has no tokens to run", nameof(inputs));
+            if (counts[i] == 0) throw new ArgumentException($"Sequence in slot {input.Slot} has no tokens to run");
             if (starts[i] + counts[i] > cache.Capacity)
             {
                 throw new ArgumentException(
-                    $"Sequence in slot {input.Slot} would hold {starts[i] + counts[i]} positions; the cache holds {cache.Capacity}", nameof(inputs));
+                    $"Sequence in slot {input.Slot} would hold {starts[i] + counts[i]} positions; the cache holds {cache.Capacity}");
             }
             for (int j = 0; j < t; j++)
             {
                 int token = j < counts[i] ? input.Tokens[j] : 0;
                 if ((uint)token >= (uint)Config.VocabSize)
-                    throw new ArgumentException($"Token id {token} is outside the vocabulary [0, {Config.VocabSize})", nameof(inputs));
+                    throw new ArgumentException($"Token id {token} is outside the vocabulary [0, {Config.VocabSize})");
                 ids[i * t + j] = token;
                 positions[i * t + j] = starts[i] + Math.Min(j, counts[i] - 1);
             }

@@ -217,7 +217,7 @@ public sealed class BpeTokenizer
     /// <summary>The token with id <paramref name="id"/> as stored in tokenizer.json (byte-level form for vocabulary entries).</summary>
     public string? IdToToken(int id) => (uint)id < (uint)_idToToken.Length ? _idToToken[id] : null;
 
-    /// <summary>The UTF-8 bytes <paramref name="id"/> stands for; empty for unknown ids and skipped special tokens.</summary>
+    // The UTF-8 bytes id stands for; empty for unknown ids and skipped special tokens.
     internal ReadOnlySpan<byte> GetTokenBytes(int id, bool skipSpecialTokens)
     {
         if ((uint)id >= (uint)_idToBytes.Length || (skipSpecialTokens && SpecialTokenIds.Contains(id)))

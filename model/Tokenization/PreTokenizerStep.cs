@@ -2,12 +2,10 @@ using System.Text.RegularExpressions;
 
 namespace CodeGen.Model.Tokenization;
 
-/// <summary>
-/// One step of a Hugging Face pre-tokenizer, applied to every piece the previous step produced.
-/// <c>Split</c> (behavior Isolated) and <c>ByteLevel</c> (add_prefix_space, use_regex) both reduce
-/// to an optional leading space followed by an optional split that keeps matches and the text
-/// between them as separate pieces, so no character is ever dropped.
-/// </summary>
+// One step of a Hugging Face pre-tokenizer, applied to every piece the previous step produced.
+// Split (behavior Isolated) and ByteLevel (add_prefix_space, use_regex) both reduce
+// to an optional leading space followed by an optional split that keeps matches and the text
+// between them as separate pieces, so no character is ever dropped.
 internal sealed class PreTokenizerStep(Regex? isolate, bool addPrefixSpace)
 {
     public void Apply(ReadOnlyMemory<char> piece, List<ReadOnlyMemory<char>> output)

@@ -57,10 +57,8 @@ public sealed class StreamingDecoder
         return text;
     }
 
-    /// <summary>
-    /// Length of the prefix of <paramref name="bytes"/> that can be decoded now: all of it, unless
-    /// it ends in the first 1 to 3 bytes of a valid multi-byte sequence.
-    /// </summary>
+    // Length of the prefix of bytes that can be decoded now: all of it, unless it ends in the
+    // first 1 to 3 bytes of a valid multi-byte sequence.
     private static int CompleteLength(ReadOnlySpan<byte> bytes)
     {
         // A UTF-8 sequence is at most 4 bytes, so an unfinished one starts within the last 3.

@@ -4,18 +4,16 @@ using System.Text.RegularExpressions;
 
 namespace CodeGen.Model.Tokenization;
 
-/// <summary>
-/// Reads the byte-level BPE subset of the Hugging Face tokenizer.json format (GPT-2, Qwen2,
-/// StarCoder, DeepSeek-Coder). Microsoft.ML.Tokenizers has no reader for this format (it loads
-/// vocab.json + merges.txt pairs), so the JSON is read here and handed to it as a vocabulary and
-/// merge list. Anything that would change the token ids and is not implemented is rejected with
-/// a <see cref="NotSupportedException"/> rather than silently ignored.
-/// </summary>
+// Reads the byte-level BPE subset of the Hugging Face tokenizer.json format (GPT-2, Qwen2,
+// StarCoder, DeepSeek-Coder). Microsoft.ML.Tokenizers has no reader for this format (it loads
+// vocab.json + merges.txt pairs), so the JSON is read here and handed to it as a vocabulary and
+// merge list. Anything that would change the token ids and is not implemented is rejected with
+// a NotSupportedException rather than silently ignored.
 internal static class TokenizerJsonParser
 {
     private const RegexOptions PatternOptions = RegexOptions.Compiled | RegexOptions.CultureInvariant;
 
-    /// <summary>Parses <paramref name="json"/>; <paramref name="source"/> names it in error messages.</summary>
+    // Parses json; source names it in error messages.
     public static TokenizerDefinition Parse(string json, string source)
     {
         JsonDocument document;

@@ -4,10 +4,8 @@ using CodeGen.Training.Tokenizers;
 
 namespace CodeGen.Training.Commands;
 
-/// <summary>
-/// <c>tokenizer</c>: trains a byte-level BPE tokenizer on source files and writes
-/// OUTPUT/tokenizer.json.
-/// </summary>
+// tokenizer: trains a byte-level BPE tokenizer on source files and writes
+// OUTPUT/tokenizer.json.
 internal static class TokenizerCommand
 {
     public static Command Create()
@@ -29,19 +27,11 @@ internal static class TokenizerCommand
                 .Select(extension => extension.StartsWith('.') ? extension : "." + extension)],
         };
 
-        int minimumVocabSize = 256 + BpeTrainerOptions.DefaultSpecialTokens.Count;
         Option<int> vocabSize = new("--vocab-size")
         {
             Description = "Total vocabulary size: 256 byte symbols + merges + 6 special tokens.",
             DefaultValueFactory = _ => 8192,
         };
-        vocabSize.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < minimumVocabSize)
-            {
-                result.AddError($"--vocab-size must be at least {minimumVocabSize} (256 byte symbols and the special tokens).");
-            }
-        });
 
         Option<DirectoryInfo> output = new("--output")
         {
@@ -53,13 +43,6 @@ internal static class TokenizerCommand
         {
             Description = "Stop adding files (in path order) once this many bytes are selected.",
         };
-        maxBytes.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<long?>() is <= 0)
-            {
-                result.AddError("--max-bytes must be positive.");
-            }
-        });
 
         Command command = new("tokenizer", "Train a byte-level BPE tokenizer and write tokenizer.json.")
         {
@@ -78,9 +61,17 @@ internal static class TokenizerCommand
 
     private static int Run(TextWriter console, TextWriter error, DirectoryInfo[] inputs, string[] extensions, int vocabSize, DirectoryInfo output, long? maxBytes)
     {
-        if (extensions.Length == 0)
+        // Range checks live here, not in option validators: System.CommandLine runs validators
+        // even when the value did not parse, and reading it there throws.
+        int minimumVocabSize = 256 + BpeTrainerOptions.DefaultSpecialTokens.Count;
+        string? problem =
+            extensions.Length == 0 ? "--extensions names no extension."
+            : vocabSize < minimumVocabSize ? $"--vocab-size must be at least {minimumVocabSize} (256 byte symbols and the special tokens)."
+            : maxBytes <= 0 ? "--max-bytes must be positive."
+            : null;
+        if (problem is not null)
         {
-            error.WriteLine("--extensions names no extension.");
+            error.WriteLine(problem);
             return 1;
         }
 

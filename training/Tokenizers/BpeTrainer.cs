@@ -2,17 +2,13 @@ using System.Runtime.InteropServices;
 
 namespace CodeGen.Training.Tokenizers;
 
-/// <summary>
-/// Learns byte-level BPE merges from word counts (see <see cref="WordCounter"/>), as Hugging
-/// Face's BpeTrainer does: start from the 256 byte symbols, repeatedly merge the most frequent
-/// adjacent pair. Pair counts are updated only in the words that contain the merged pair, and
-/// the next pair comes from a priority queue whose stale entries are refreshed when they surface,
-/// so each merge costs time in proportion to the words it touches, not the corpus.
-/// </summary>
-/// <remarks>
-/// Ties between pairs of equal count go to the smaller (left id, right id), which makes the
-/// result a function of the word counts alone: same input, same merges, same file.
-/// </remarks>
+// Learns byte-level BPE merges from word counts (see WordCounter), as Hugging
+// Face's BpeTrainer does: start from the 256 byte symbols, repeatedly merge the most frequent
+// adjacent pair. Pair counts are updated only in the words that contain the merged pair, and
+// the next pair comes from a priority queue whose stale entries are refreshed when they surface,
+// so each merge costs time in proportion to the words it touches, not the corpus.
+// Ties between pairs of equal count go to the smaller (left id, right id), which makes the
+// result a function of the word counts alone: same input, same merges, same file.
 internal sealed class BpeTrainer
 {
     // Most frequent first; among equals the smaller pair key (left id, then right id).
@@ -35,7 +31,7 @@ internal sealed class BpeTrainer
         _options = options;
     }
 
-    /// <summary>Learns merges from <paramref name="wordCounts"/> (word to number of occurrences).</summary>
+    // Learns merges from wordCounts (word to number of occurrences).
     public TrainedBpe Train(IReadOnlyDictionary<string, long> wordCounts)
     {
         ArgumentNullException.ThrowIfNull(wordCounts);
@@ -120,7 +116,7 @@ internal sealed class BpeTrainer
         return new TrainedBpe(tokens, merges, _options.SpecialTokens);
     }
 
-    /// <summary>Replaces every (left, right) in word <paramref name="w"/> by <paramref name="newId"/>, left to right, updating pair counts.</summary>
+    // Replaces every (left, right) in word w by newId, left to right, updating pair counts.
     private static void MergeWord(
         WordTable words,
         int w,

@@ -2,16 +2,14 @@ using System.Text;
 
 namespace CodeGen.Training.Tokenizers;
 
-/// <summary>Finds and reads the source files a tokenizer is trained on.</summary>
+// Finds and reads the source files a tokenizer is trained on.
 internal static class CorpusFiles
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    /// <summary>
-    /// The files under <paramref name="directories"/> (recursively, hidden entries and links
-    /// skipped) whose extension is one of <paramref name="extensions"/>, in ordinal path order,
-    /// cut off once their sizes add up to <paramref name="maxBytes"/> or more.
-    /// </summary>
+    // The files under directories (recursively, hidden entries and links
+    // skipped) whose extension is one of extensions, in ordinal path order,
+    // cut off once their sizes add up to maxBytes or more.
     public static IReadOnlyList<FileInfo> Select(IEnumerable<string> directories, IReadOnlyCollection<string> extensions, long? maxBytes)
     {
         EnumerationOptions options = new()
@@ -48,7 +46,7 @@ internal static class CorpusFiles
         return selected;
     }
 
-    /// <summary>The text of <paramref name="file"/>, or null if it is not valid UTF-8 (a binary or legacy-encoded file).</summary>
+    // The text of file, or null if it is not valid UTF-8 (a binary or legacy-encoded file).
     public static string? TryReadUtf8(FileInfo file)
     {
         try

@@ -5,16 +5,14 @@ using CodeGen.Model.Tokenization;
 
 namespace CodeGen.Training.Tokenizers;
 
-/// <summary>
-/// Writes a <see cref="TrainedBpe"/> as a Hugging Face tokenizer.json laid out like Qwen2's:
-/// no normalizer, pre-tokenizer Sequence[Split(Qwen2 pattern, Isolated), ByteLevel(use_regex
-/// false)], ByteLevel decoder, merges as [left, right] arrays (tokenizers 0.20 and later), and
-/// the special tokens as added tokens only (not in model.vocab). The output is byte-for-byte a
-/// function of the input.
-/// </summary>
+// Writes a TrainedBpe as a Hugging Face tokenizer.json laid out like Qwen2's:
+// no normalizer, pre-tokenizer Sequence[Split(Qwen2 pattern, Isolated), ByteLevel(use_regex
+// false)], ByteLevel decoder, merges as [left, right] arrays (tokenizers 0.20 and later), and
+// the special tokens as added tokens only (not in model.vocab). The output is byte-for-byte a
+// function of the input.
 internal static class TokenizerJsonWriter
 {
-    /// <summary>Writes <paramref name="bpe"/> to <paramref name="path"/>, creating its directory.</summary>
+    // Writes bpe to path, creating its directory.
     public static void WriteFile(TrainedBpe bpe, string path)
     {
         string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
@@ -26,7 +24,7 @@ internal static class TokenizerJsonWriter
         File.WriteAllBytes(path, Write(bpe));
     }
 
-    /// <summary>The UTF-8 text of the tokenizer.json for <paramref name="bpe"/>.</summary>
+    // The UTF-8 text of the tokenizer.json for bpe.
     public static byte[] Write(TrainedBpe bpe)
     {
         ArgumentNullException.ThrowIfNull(bpe);

@@ -4,13 +4,11 @@ using CodeGen.Model.Tokenization;
 
 namespace CodeGen.Training.Tokenizers;
 
-/// <summary>
-/// Splits text into words with Qwen2's pre-tokenizer pattern (Hugging Face Split, behavior
-/// Isolated: text between matches is a word too) and counts how often each word occurs.
-/// </summary>
+// Splits text into words with Qwen2's pre-tokenizer pattern (Hugging Face Split, behavior
+// Isolated: text between matches is a word too) and counts how often each word occurs.
 internal static partial class WordCounter
 {
-    /// <summary>Counts the words of all <paramref name="texts"/>, on all cores.</summary>
+    // Counts the words of all texts, on all cores.
     public static Dictionary<string, long> Count(IEnumerable<string> texts)
     {
         ArgumentNullException.ThrowIfNull(texts);
@@ -37,7 +35,7 @@ internal static partial class WordCounter
         return total;
     }
 
-    /// <summary>Adds the words of <paramref name="text"/> to <paramref name="counts"/>.</summary>
+    // Adds the words of text to counts.
     public static void CountInto(string text, Dictionary<string, long> counts)
     {
         Dictionary<string, long>.AlternateLookup<ReadOnlySpan<char>> lookup = counts.GetAlternateLookup<ReadOnlySpan<char>>();

@@ -2,16 +2,16 @@ using System.Text;
 
 namespace CodeGen.Training.Tokenizers;
 
-/// <summary>The distinct words as symbol arrays (merged in place), in ordinal order of their text.</summary>
+// The distinct words as symbol arrays (merged in place), in ordinal order of their text.
 internal sealed class WordTable(int[][] symbols, int[] lengths, long[] counts)
 {
-    /// <summary>Each word's symbol ids; only the first <see cref="Lengths"/>[w] entries are live.</summary>
+    // Each word's symbol ids; only the first Lengths[w] entries are live.
     public int[][] Symbols { get; } = symbols;
 
-    /// <summary>How many symbols each word has now (merging shortens words).</summary>
+    // How many symbols each word has now (merging shortens words).
     public int[] Lengths { get; } = lengths;
 
-    /// <summary>How often each word occurs in the corpus.</summary>
+    // How often each word occurs in the corpus.
     public long[] Counts { get; } = counts;
 
     public static WordTable Create(IReadOnlyDictionary<string, long> wordCounts)

@@ -57,7 +57,16 @@ public sealed class TokenizerCommandTests : IDisposable
         (int exitCode, _, string stderr) = Invoke("tokenizer", "--input", _directory, "--vocab-size", "100", "--output", _directory);
 
         Assert.Equal(1, exitCode);
-        Assert.Contains("--vocab-size must be at least 262", stderr, StringComparison.Ordinal);
+        Assert.Equal("--vocab-size must be at least 262 (256 byte symbols and the special tokens).", stderr.Trim());
+    }
+
+    [Fact]
+    public void Invoke_VocabSizeNotANumber_FailsWithParseError()
+    {
+        (int exitCode, _, string stderr) = Invoke("tokenizer", "--input", _directory, "--vocab-size", "abc", "--output", _directory);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("Cannot parse argument 'abc' for option '--vocab-size'", stderr, StringComparison.Ordinal);
     }
 
     private static (int ExitCode, string Output, string Error) Invoke(params string[] args)

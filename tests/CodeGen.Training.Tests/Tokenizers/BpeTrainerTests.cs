@@ -119,7 +119,7 @@ public sealed class BpeTrainerTests
     private static TrainedBpe Train(string[] texts, int vocabSize = 1000) =>
         new BpeTrainer(new BpeTrainerOptions { VocabSize = vocabSize }).Train(WordCounter.Count(texts));
 
-    /// <summary>Reference trainer: recounts every pair before each merge. Slow, obviously right.</summary>
+    // Reference trainer: recounts every pair before each merge. Slow, obviously right.
     private static List<(int Left, int Right)> RecountingTrainer(Dictionary<string, long> counts, int maxMerges, long minFrequency)
     {
         List<(List<int> Symbols, long Count)> words = [.. counts.Select(p => (Encoding.UTF8.GetBytes(p.Key).Select(b => (int)b).ToList(), p.Value))];

@@ -1,0 +1,52 @@
+using System.CommandLine;
+using CodeGen.Model;
+using CodeGen.Server.Endpoints;
+using CodeGen.Server.Engine;
+
+namespace CodeGen.Server.Commands;
+
+/// <summary><c>server</c>: serves the model over HTTP (OpenAI-compatible API).</summary>
+internal static class ServeCommand
+{
+    public static RootCommand Create()
+    {
+        Option<string?> model = new("--model") { Description = "Hugging Face model directory (default: the bundled model)." };
+        Option<string> host = new("--host") { Description = "Address to bind.", DefaultValueFactory = _ => "127.0.0.1" };
+        Option<int> port = new("--port") { Description = "TCP port.", DefaultValueFactory = _ => 8080 };
+        Option<string?> apiKey = new("--api-key") { Description = "Require 'Authorization: Bearer KEY' (mandatory off loopback)." };
+        Option<string> device = new("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
+        Option<string> dtype = new("--dtype") { Description = "float32, bfloat16 or float16.", DefaultValueFactory = _ => "float32" };
+        var root = new RootCommand("CodeGen inference server: serves a Llama/Qwen2 model over an OpenAI-compatible HTTP API.")
+        {
+            model, host, port, apiKey, device, dtype,
+        };
+        root.SetAction(async (parse, cancellation) =>
+        {
+            var options = new ServeOptions(
+                ModelLocator.Resolve(parse.GetValue(model)),
+                parse.GetRequiredValue(host),
+                parse.GetValue(port),
+                parse.GetValue(apiKey),
+                ModelLocator.ParseDevice(parse.GetRequiredValue(device)),
+                CausalLM.ParseDType(parse.GetRequiredValue(dtype)));
+            options.Validate();
+            await using WebApplication app = Build(options, []);
+            await app.RunAsync(cancellation);
+            return 0;
+        });
+        return root;
+    }
+
+    /// <summary>Builds the web application for <paramref name="options"/> (tests start it on a free port).</summary>
+    public static WebApplication Build(ServeOptions options, string[] args)
+    {
+        options.Validate();
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
+        builder.WebHost.UseUrls($"http://{(options.Host.Contains(':') ? $"[{options.Host}]" : options.Host)}:{options.Port}");
+        builder.Services.AddSingleton(new ModelHost(options.ModelDirectory, options.DType, options.Device));
+        WebApplication app = builder.Build();
+        if (!string.IsNullOrEmpty(options.ApiKey)) app.UseMiddleware<ApiKeyMiddleware>(options.ApiKey);
+        ModelEndpoints.Map(app);
+        return app;
+    }
+}

@@ -1,0 +1,22 @@
+using CodeGen.Server.Engine;
+
+namespace CodeGen.Server.Endpoints;
+
+/// <summary>GET /health and GET /v1/models.</summary>
+internal static class ModelEndpoints
+{
+    public static void Map(WebApplication app)
+    {
+        app.MapGet("/health", (ModelHost host) => host.IsReady
+            ? Results.Json(new { status = "ok", model = host.Name })
+            : host.LoadError is { } error
+                ? Results.Json(new { status = "error", model = host.Name, error = error.Message }, statusCode: 503)
+                : Results.Json(new { status = "loading", model = host.Name }, statusCode: 503));
+
+        app.MapGet("/v1/models", (ModelHost host) => Results.Json(new
+        {
+            @object = "list",
+            data = new[] { new { id = host.Name, @object = "model", owned_by = "codegen", created = 0 } },
+        }));
+    }
+}
