@@ -44,11 +44,12 @@ public sealed class LanguageServerTests : IAsyncDisposable
     {
         await InitializeAsync();
 
-        // Non-ASCII text makes Content-Length (bytes) differ from the string length (UTF-16 units).
+        // Non-ASCII text makes Content-Length (bytes) differ from the string length; the surrogate
+        // pair makes the closing quote UTF-16 character 12 (it is code point 11).
         await _client.SendAsync(
             """{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///w/a.cs","languageId":"csharp","version":1,"text":"var s = \"\u00e9\uD83D\uDE00\";\r\nreturn s;\r\n"}}}""");
         await _client.SendAsync(
-            """{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"file:///w/a.cs","version":2},"contentChanges":[{"range":{"start":{"line":0,"character":11},"end":{"line":1,"character":6}},"rangeLength":10,"text":"!\";\r\nreturn"},{"range":{"start":{"line":1,"character":7},"end":{"line":1,"character":8}},"text":"t"}]}}""");
+            """{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"file:///w/a.cs","version":2},"contentChanges":[{"range":{"start":{"line":0,"character":12},"end":{"line":1,"character":6}},"rangeLength":10,"text":"!\";\r\nreturn"},{"range":{"start":{"line":1,"character":7},"end":{"line":1,"character":8}},"text":"t"}]}}""");
         await _client.SendAsync("""{"jsonrpc":"2.0","id":2,"method":"shutdown"}""");
 
         JsonElement response = await _client.ReadAsync();

@@ -1,0 +1,14 @@
+using System.CommandLine;
+using CodeGen.Bench;
+
+// Benchmarks that print tables (timings never go in pass/fail tests). See docs/BENCHMARKS.md.
+var root = new RootCommand("CodeGen benchmarks.") { DecodeBenchmark.Create() };
+try
+{
+    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}

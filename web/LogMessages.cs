@@ -1,0 +1,10 @@
+using Microsoft.Extensions.Logging;
+
+namespace CodeGen.Web;
+
+/// <summary>Every log message of the web app, with its event id.</summary>
+internal static partial class LogMessages
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "The results store {Path} could not be read")]
+    public static partial void StoreUnreadable(ILogger logger, string path, Exception exception);
+}
