@@ -7,28 +7,25 @@ using StreamJsonRpc;
 
 namespace CodeGen.Lsp;
 
-/// <summary>
-/// One LSP session over a pair of streams: the base protocol (Content-Length headers, JSON-RPC 2.0)
-/// from StreamJsonRpc, dispatching to our handlers one message at a time in arrival order.
-/// </summary>
+// One LSP session over a pair of streams: the base protocol (Content-Length headers, JSON-RPC 2.0) from
+// StreamJsonRpc, dispatching to our handlers one message at a time in arrival order.
 internal sealed class LanguageServer(LspOptions options, ILoggerFactory loggerFactory)
 {
     public LspOptions Options { get; } = options;
 
-    /// <summary>The documents the client has open.</summary>
+    // The documents the client has open.
     public DocumentStore Documents { get; } = new();
 
-    /// <summary>
-    /// Serves until the client sends exit, closes the stream, or <paramref name="cancellationToken"/>
-    /// fires. Returns the process exit code: 0 when shutdown came first, 1 otherwise.
-    /// </summary>
+    // Serves until the client sends exit, closes the stream, or cancellationToken fires. Returns the process
+    // exit code: 0 when shutdown came first, 1 otherwise.
     public async Task<int> RunAsync(Stream input, Stream output, CancellationToken cancellationToken)
     {
         var lifecycle = new ServerLifecycle();
         var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = LspJson.CreateOptions() };
         using var rpc = new JsonRpc(new HeaderDelimitedMessageHandler(output, input, formatter))
         {
-            // didChange edits must apply in the order sent; the default context runs handlers concurrently.
+            // didChange edits must apply in the order sent: one handler at a time, in arrival order
+            // (set here rather than left to the library default).
             SynchronizationContext = new NonConcurrentSynchronizationContext(sticky: false),
         };
         rpc.AddLocalRpcTarget(new LifecycleHandler(lifecycle, loggerFactory.CreateLogger<LifecycleHandler>()));

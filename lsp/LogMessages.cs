@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace CodeGen.Lsp;
 
-/// <summary>Every log message of the language server, with its event id.</summary>
+// Every log message of the language server, with its event id.
 internal static partial class LogMessages
 {
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Initialized by {ClientName} {ClientVersion} (process {ProcessId})")]

@@ -3,7 +3,7 @@ using System.CommandLine.Parsing;
 
 namespace CodeGen.Lsp;
 
-/// <summary>The language server's command line: <c>--server URL</c> and <c>--api-key KEY</c>.</summary>
+// The language server's command line: --server URL and --api-key KEY.
 internal static class LspCommandLine
 {
     public static RootCommand Create(Func<LspOptions, CancellationToken, Task<int>> run)

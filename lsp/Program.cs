@@ -1,7 +1,16 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
 using CodeGen.Lsp;
 using Microsoft.Extensions.Logging;
 
-return await LspCommandLine.Create(RunAsync).Parse(args).InvokeAsync();
+ParseResult parseResult = LspCommandLine.Create(RunAsync).Parse(args);
+if (parseResult.Action is ParseErrorAction parseError)
+{
+    // stdout belongs to the protocol: a bad command line gets its errors on stderr, not help on stdout.
+    parseError.ShowHelp = false;
+}
+
+return await parseResult.InvokeAsync();
 
 static async Task<int> RunAsync(LspOptions options, CancellationToken cancellationToken)
 {

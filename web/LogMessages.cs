@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace CodeGen.Web;
 
-/// <summary>Every log message of the web app, with its event id.</summary>
+// Every log message of the web app, with its event id.
 internal static partial class LogMessages
 {
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "The results store {Path} could not be read")]

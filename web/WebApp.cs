@@ -3,7 +3,7 @@ using CodeGen.Web.Storage;
 
 namespace CodeGen.Web;
 
-/// <summary>Builds the web application; Program runs it, tests start it on a free port.</summary>
+// Builds the web application; Program runs it, tests start it on a free port.
 internal static class WebApp
 {
     public static WebApplication Build(WebOptions options)
@@ -14,6 +14,8 @@ internal static class WebApp
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.WebHost.UseUrls(options.Urls);
+        // No appsettings.json: keep ASP.NET Core's per-request information logs out of the console.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(services =>

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace CodeGen.Web;
 
-/// <summary>The web app's command line: <c>--db PATH</c>, <c>--urls URLS</c>, <c>--training-dir DIR</c>.</summary>
+// The web app's command line: --db PATH, --urls URLS, --training-dir DIR.
 internal static class WebCommandLine
 {
     public static RootCommand Create(Func<WebOptions, CancellationToken, Task<int>> run)

@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace CodeGen.Eval.Cli;
 
-/// <summary>The eval executable's command tree.</summary>
+// The eval executable's command tree.
 internal static class EvalCommandLine
 {
     public static RootCommand Create() =>

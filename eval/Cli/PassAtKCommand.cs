@@ -4,7 +4,7 @@ using CodeGen.Eval.Metrics;
 
 namespace CodeGen.Eval.Cli;
 
-/// <summary><c>passk --n N --c C --k K</c>: prints the unbiased pass@k estimate for one problem.</summary>
+// passk --n N --c C --k K: prints the unbiased pass@k estimate for one problem.
 internal static class PassAtKCommand
 {
     public static Command Create()
@@ -34,7 +34,7 @@ internal static class PassAtKCommand
         return command;
     }
 
-    /// <summary>Up to six decimals, invariant culture, no trailing zeros: 0.3, 0.916667, 1.</summary>
+    // Up to six decimals, invariant culture, no trailing zeros: 0.3, 0.916667, 1.
     public static string Format(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);
 
     // The exception message without the "(Parameter 'k')" and "Actual value was" lines .NET appends.

@@ -1,19 +1,15 @@
 namespace CodeGen.Eval.Metrics;
 
-/// <summary>
-/// The unbiased pass@k estimator of Chen et al. 2021 ("Evaluating Large Language Models Trained
-/// on Code", the Codex paper): from n samples of which c pass, the probability that at least one
-/// of k samples drawn without replacement passes.
-/// </summary>
+// The unbiased pass@k estimator of Chen et al. 2021 ("Evaluating Large Language Models Trained on Code", the
+// Codex paper): from n samples of which c pass, the probability that at least one of k samples drawn without
+// replacement passes.
 internal static class PassAtK
 {
-    /// <summary>
-    /// pass@k = 1 - C(n-c, k) / C(n, k), computed as 1 - prod_{i=n-c+1..n} (1 - k/i), which never
-    /// forms the binomials (they overflow a double near n = 1030 for k = n/2).
-    /// </summary>
-    /// <param name="n">Samples generated; at least 1.</param>
-    /// <param name="c">Samples that passed; 0 to n.</param>
-    /// <param name="k">Samples the metric draws; 1 to n.</param>
+    // pass@k = 1 - C(n-c, k) / C(n, k), computed as 1 - prod_{i=n-c+1..n} (1 - k/i), which never forms the
+    // binomials (they overflow a double near n = 1030 for k = n/2).
+    // n: Samples generated; at least 1.
+    // c: Samples that passed; 0 to n.
+    // k: Samples the metric draws; 1 to n.
     public static double Estimate(int n, int c, int k)
     {
         if (n < 1)
@@ -46,7 +42,7 @@ internal static class PassAtK
         return 1.0 - allFail;
     }
 
-    /// <summary>The benchmark score: pass@k averaged over problems, each weighted equally.</summary>
+    // The benchmark score: pass@k averaged over problems, each weighted equally.
     public static double Mean(IReadOnlyCollection<SampleCounts> problems, int k)
     {
         ArgumentNullException.ThrowIfNull(problems);

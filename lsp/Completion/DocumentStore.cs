@@ -3,16 +3,14 @@ using CodeGen.Lsp.Protocol;
 
 namespace CodeGen.Lsp.Completion;
 
-/// <summary>
-/// The text of every open document, kept in step with didOpen, didChange and didClose.
-/// Thread-safe: readers get immutable snapshots; a didChange applies all its edits or none.
-/// </summary>
+// The text of every open document, kept in step with didOpen, didChange and didClose. Thread-safe: readers
+// get immutable snapshots; a didChange applies all its edits or none.
 internal sealed class DocumentStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, OpenDocument> _documents = new(StringComparer.Ordinal);
 
-    /// <summary>Opens a document, replacing any earlier one with the same URI.</summary>
+    // Opens a document, replacing any earlier one with the same URI.
     public OpenDocument Open(TextDocumentItem item)
     {
         var document = new OpenDocument(item.Uri, item.LanguageId, item.Version, item.Text);
@@ -24,11 +22,9 @@ internal sealed class DocumentStore
         return document;
     }
 
-    /// <summary>
-    /// Applies <paramref name="changes"/> in order (a change without a range replaces the whole
-    /// text) and sets the version. Returns false, changing nothing, when the document is not open.
-    /// </summary>
-    /// <exception cref="ArgumentException">An edit's range is invalid; the document keeps its previous text.</exception>
+    // Applies changes in order (a change without a range replaces the whole text) and sets the version.
+    // Returns false, changing nothing, when the document is not open.
+    // Throws ArgumentException: An edit's range is invalid; the document keeps its previous text.
     public bool TryChange(
         VersionedTextDocumentIdentifier id,
         IReadOnlyList<TextDocumentContentChangeEvent> changes,
@@ -54,7 +50,7 @@ internal sealed class DocumentStore
         }
     }
 
-    /// <summary>Forgets a document; false when it was not open.</summary>
+    // Forgets a document; false when it was not open.
     public bool Close(string uri)
     {
         lock (_gate)
@@ -71,7 +67,7 @@ internal sealed class DocumentStore
         }
     }
 
-    /// <summary>Snapshots of all open documents (context for prompts), in no particular order.</summary>
+    // Snapshots of all open documents (context for prompts), in no particular order.
     public IReadOnlyList<OpenDocument> Snapshot()
     {
         lock (_gate)

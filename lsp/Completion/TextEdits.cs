@@ -2,16 +2,14 @@ using CodeGen.Lsp.Protocol;
 
 namespace CodeGen.Lsp.Completion;
 
-/// <summary>
-/// Maps LSP positions to string offsets and applies range edits. Characters count UTF-16 code
-/// units, which is what a .NET string index is, so a surrogate pair counts 2. Line breaks are
-/// "\n", "\r\n" and "\r", as LSP defines them.
-/// </summary>
+// Maps LSP positions to string offsets and applies range edits. Characters count UTF-16 code units, which is
+// what a .NET string index is, so a surrogate pair counts 2. Line breaks are "\n", "\r\n" and "\r", as LSP
+// defines them.
 internal static class TextEdits
 {
-    /// <summary>Replaces <paramref name="range"/> of <paramref name="text"/> with <paramref name="newText"/>.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A negative line or character.</exception>
-    /// <exception cref="ArgumentException">The range ends before it starts.</exception>
+    // Replaces range of text with newText.
+    // Throws ArgumentOutOfRangeException: A negative line or character.
+    // Throws ArgumentException: The range ends before it starts.
     public static string Apply(string text, TextRange range, string newText)
     {
         int start = OffsetAt(text, range.Start);
@@ -25,10 +23,8 @@ internal static class TextEdits
         return string.Concat(text.AsSpan(0, start), newText, text.AsSpan(end));
     }
 
-    /// <summary>
-    /// The string offset of <paramref name="position"/>. As LSP specifies, a character past the end
-    /// of its line means the end of the line; a line past the last means the end of the text.
-    /// </summary>
+    // The string offset of position. As LSP specifies, a character past the end of its line means the end of
+    // the line; a line past the last means the end of the text.
     public static int OffsetAt(string text, Position position)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(position.Line, nameof(position));

@@ -4,10 +4,10 @@ using StreamJsonRpc;
 
 namespace CodeGen.Lsp.Handlers;
 
-/// <summary>initialize, initialized, shutdown and exit.</summary>
+// initialize, initialized, shutdown and exit.
 internal sealed class LifecycleHandler(ServerLifecycle lifecycle, ILogger<LifecycleHandler> logger)
 {
-    /// <summary>What initialize advertises.</summary>
+    // What initialize advertises.
     public static InitializeResult InitializeResult { get; } = new(
         new ServerCapabilities(
             TextDocumentSync: new TextDocumentSyncOptions(OpenClose: true, Change: TextDocumentSyncKind.Incremental),

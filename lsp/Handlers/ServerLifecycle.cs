@@ -3,10 +3,8 @@ using StreamJsonRpc;
 
 namespace CodeGen.Lsp.Handlers;
 
-/// <summary>
-/// LSP's lifecycle: nothing but initialize (and exit) is served before initialize; after shutdown
-/// only exit is. The exit code is 0 when shutdown came before exit, 1 otherwise.
-/// </summary>
+// LSP's lifecycle: nothing but initialize (and exit) is served before initialize; after shutdown only exit
+// is. The exit code is 0 when shutdown came before exit, 1 otherwise.
 internal sealed class ServerLifecycle
 {
     private readonly Lock _gate = new();
@@ -14,10 +12,10 @@ internal sealed class ServerLifecycle
     private bool _initialized;
     private bool _shutdownRequested;
 
-    /// <summary>Completes with the exit code when the client sends exit.</summary>
+    // Completes with the exit code when the client sends exit.
     public Task<int> Exited => _exited.Task;
 
-    /// <summary>0 once shutdown has been requested, else 1.</summary>
+    // 0 once shutdown has been requested, else 1.
     public int ExitCode
     {
         get
@@ -29,7 +27,7 @@ internal sealed class ServerLifecycle
         }
     }
 
-    /// <summary>Whether document notifications are processed now (between initialize and shutdown).</summary>
+    // Whether document notifications are processed now (between initialize and shutdown).
     public bool AcceptsNotifications
     {
         get
@@ -41,7 +39,7 @@ internal sealed class ServerLifecycle
         }
     }
 
-    /// <exception cref="LocalRpcException">initialize came twice, or after shutdown.</exception>
+    // Throws LocalRpcException: initialize came twice, or after shutdown.
     public void Initialize()
     {
         lock (_gate)
@@ -55,17 +53,7 @@ internal sealed class ServerLifecycle
         }
     }
 
-    /// <summary>Throws the LSP error a request gets when it arrives before initialize or after shutdown.</summary>
-    /// <exception cref="LocalRpcException">Not initialized (-32002) or shut down (-32600).</exception>
-    public void EnsureServingRequests()
-    {
-        lock (_gate)
-        {
-            ThrowIfNotServing();
-        }
-    }
-
-    /// <exception cref="LocalRpcException">Not initialized, or shutdown came already.</exception>
+    // Throws LocalRpcException: not initialized (-32002), or shutdown came already (-32600).
     public void Shutdown()
     {
         lock (_gate)
@@ -75,7 +63,7 @@ internal sealed class ServerLifecycle
         }
     }
 
-    /// <summary>Records exit and returns the exit code it implies.</summary>
+    // Records exit and returns the exit code it implies.
     public int Exit()
     {
         int exitCode = ExitCode;
@@ -83,6 +71,8 @@ internal sealed class ServerLifecycle
         return exitCode;
     }
 
+    // The errors LSP gives a request that arrives before initialize or after shutdown; request
+    // handlers added later check the same way.
     private void ThrowIfNotServing()
     {
         if (!_initialized)

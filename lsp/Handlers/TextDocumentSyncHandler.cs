@@ -5,7 +5,7 @@ using StreamJsonRpc;
 
 namespace CodeGen.Lsp.Handlers;
 
-/// <summary>textDocument/didOpen, didChange and didClose: keeps <see cref="DocumentStore"/> in step with the client.</summary>
+// textDocument/didOpen, didChange and didClose: keeps DocumentStore in step with the client.
 internal sealed class TextDocumentSyncHandler(
     ServerLifecycle lifecycle,
     DocumentStore documents,

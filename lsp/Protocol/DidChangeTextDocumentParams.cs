@@ -1,6 +1,6 @@
 namespace CodeGen.Lsp.Protocol;
 
-/// <summary>didChange parameters; <see cref="ContentChanges"/> apply in order, each to the result of the previous.</summary>
+// didChange parameters; ContentChanges apply in order, each to the result of the previous.
 internal sealed record DidChangeTextDocumentParams(
     VersionedTextDocumentIdentifier TextDocument,
     IReadOnlyList<TextDocumentContentChangeEvent> ContentChanges);

@@ -1,4 +1,4 @@
 namespace CodeGen.Lsp.Protocol;
 
-/// <summary>The parts of <c>initialize</c>'s parameters we read; the client's capabilities are not used yet.</summary>
+// The parts of initialize's parameters we read; the client's capabilities are not used yet.
 internal sealed record InitializeParams(int? ProcessId, ClientInfo? ClientInfo);

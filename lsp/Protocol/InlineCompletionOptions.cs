@@ -1,4 +1,4 @@
 namespace CodeGen.Lsp.Protocol;
 
-/// <summary>LSP 3.18 inline completion options; none yet, so it serializes as <c>{}</c>.</summary>
+// LSP 3.18 inline completion options; none yet, so it serializes as {}.
 internal sealed record InlineCompletionOptions;

@@ -1,11 +1,11 @@
 namespace CodeGen.Lsp.Protocol;
 
-/// <summary>JSON-RPC error codes LSP defines that our handlers return.</summary>
+// JSON-RPC error codes LSP defines that our handlers return.
 internal static class LspErrorCodes
 {
-    /// <summary>A request other than initialize arrived before initialize.</summary>
+    // A request other than initialize arrived before initialize.
     public const int ServerNotInitialized = -32002;
 
-    /// <summary>JSON-RPC's invalid request; LSP uses it for requests after shutdown and a second initialize.</summary>
+    // JSON-RPC's invalid request; LSP uses it for requests after shutdown and a second initialize.
     public const int InvalidRequest = -32600;
 }

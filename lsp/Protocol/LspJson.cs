@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace CodeGen.Lsp.Protocol;
 
-/// <summary>How our protocol records map to LSP JSON: camelCase names, optional members left out when null.</summary>
+// How our protocol records map to LSP JSON: camelCase names, optional members left out when null.
 internal static class LspJson
 {
     public static JsonSerializerOptions CreateOptions() => new()

@@ -1,4 +1,4 @@
 namespace CodeGen.Lsp.Protocol;
 
-/// <summary>A zero-based line and a zero-based character offset in UTF-16 code units (LSP's default encoding).</summary>
+// A zero-based line and a zero-based character offset in UTF-16 code units (LSP's default encoding).
 internal sealed record Position(int Line, int Character);

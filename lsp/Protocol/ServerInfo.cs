@@ -1,4 +1,4 @@
 namespace CodeGen.Lsp.Protocol;
 
-/// <param name="Version">Omitted from the JSON when null.</param>
+// Version: Omitted from the JSON when null.
 internal sealed record ServerInfo(string Name, string? Version = null);

@@ -1,5 +1,5 @@
 namespace CodeGen.Lsp.Protocol;
 
-/// <summary>A document as the client opened it: its whole text and version.</summary>
-/// <param name="Uri">The document URI, kept as the client sent it (compared ordinally).</param>
+// A document as the client opened it: its whole text and version.
+// Uri: The document URI, kept as the client sent it (compared ordinally).
 internal sealed record TextDocumentItem(string Uri, string LanguageId, int Version, string Text);

@@ -1,6 +1,6 @@
 namespace CodeGen.Lsp.Protocol;
 
-/// <summary>How didChange carries edits; serialized as its number.</summary>
+// How didChange carries edits; serialized as its number.
 internal enum TextDocumentSyncKind
 {
     None = 0,

@@ -1,4 +1,4 @@
 namespace CodeGen.Lsp.Protocol;
 
-/// <summary>Asks the client for didOpen/didClose and for didChange in the given form.</summary>
+// Asks the client for didOpen/didClose and for didChange in the given form.
 internal sealed record TextDocumentSyncOptions(bool OpenClose, TextDocumentSyncKind Change);

@@ -1,5 +1,5 @@
 namespace CodeGen.Lsp.Protocol;
 
-/// <summary>LSP's <c>Range</c>: from <see cref="Start"/> inclusive to <see cref="End"/> exclusive.</summary>
-/// <remarks>Not named Range so it never collides with <see cref="System.Range"/>.</remarks>
+// LSP's Range: from Start inclusive to End exclusive.
+// Not named Range so it never collides with System.Range.
 internal sealed record TextRange(Position Start, Position End);

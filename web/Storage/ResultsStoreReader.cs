@@ -3,11 +3,8 @@ using Microsoft.Extensions.Logging;
 
 namespace CodeGen.Web.Storage;
 
-/// <summary>
-/// Reads the results store that <c>eval run</c> writes, strictly read-only: the web app never
-/// creates, migrates or locks it for writing. Anything odd at the path becomes a
-/// <see cref="StoreSummary"/> to show, never an exception.
-/// </summary>
+// Reads the results store that eval run writes, strictly read-only: the web app never creates, migrates or
+// locks it for writing. Anything odd at the path becomes a StoreSummary to show, never an exception.
 internal sealed class ResultsStoreReader(string path, ILogger<ResultsStoreReader> logger)
 {
     public string Path { get; } = System.IO.Path.GetFullPath(path);

@@ -1,17 +1,17 @@
 namespace CodeGen.Web.Storage;
 
-/// <summary>What the results store file turned out to be.</summary>
+// What the results store file turned out to be.
 internal enum StoreStatus
 {
-    /// <summary>No file at the path: nothing has been evaluated yet.</summary>
+    // No file at the path: nothing has been evaluated yet.
     Missing,
 
-    /// <summary>A SQLite file with a <c>runs</c> table.</summary>
+    // A SQLite file with a runs table.
     HasRuns,
 
-    /// <summary>A SQLite file without a <c>runs</c> table: an older or foreign schema.</summary>
+    // A SQLite file without a runs table: an older or foreign schema.
     NoRunsTable,
 
-    /// <summary>Something at the path that SQLite cannot read (not a database, a directory, no permission).</summary>
+    // Something at the path that SQLite cannot read (not a database, a directory, no permission).
     Unreadable,
 }
