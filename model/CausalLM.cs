@@ -65,6 +65,12 @@ public sealed class CausalLM : nn.Module
         _ => throw new ArgumentException($"Unknown dtype '{name}' (expected float32, bfloat16 or float16)"),
     };
 
+    /// <summary>Turns gradients on (training) or off (inference) for every weight.</summary>
+    public void SetRequiresGrad(bool requiresGrad)
+    {
+        foreach (var parameter in parameters()) parameter.requires_grad = requiresGrad;
+    }
+
     /// <summary>Creates a KV cache for this model.</summary>
     public KvCache CreateCache(int slots, int capacity) => new(Config, slots, capacity, DType, Device);
 

@@ -5,6 +5,7 @@ using CodeGen.Training.Commands;
 RootCommand root = new("CodeGen training tools.")
 {
     TokenizerCommand.Create(),
+    CorpusCommand.Create(),
 };
 
 try

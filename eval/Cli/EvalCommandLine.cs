@@ -8,6 +8,8 @@ internal static class EvalCommandLine
     public static RootCommand Create() =>
         new("CodeGen evaluation: benchmarks, sandboxed execution and pass@k.")
         {
+            RunCommand.Create(),
+            ExecCommand.Create(),
             PassAtKCommand.Create(),
         };
 }

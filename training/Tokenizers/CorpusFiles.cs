@@ -1,3 +1,4 @@
+using System.IO.Enumeration;
 using System.Text;
 
 namespace CodeGen.Training.Tokenizers;
@@ -8,9 +9,12 @@ internal static class CorpusFiles
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     // The files under directories (recursively, hidden entries and links
-    // skipped) whose extension is one of extensions, in ordinal path order,
-    // cut off once their sizes add up to maxBytes or more.
-    public static IReadOnlyList<FileInfo> Select(IEnumerable<string> directories, IReadOnlyCollection<string> extensions, long? maxBytes)
+    // skipped) whose extension is one of extensions and whose full path matches
+    // none of excludes, in ordinal path order, cut off once their sizes add up
+    // to maxBytes or more. An exclude is a simple wildcard pattern in which '*'
+    // also matches '/', e.g. "*/site-packages/*".
+    public static IReadOnlyList<FileInfo> Select(
+        IEnumerable<string> directories, IReadOnlyCollection<string> extensions, long? maxBytes, IReadOnlyCollection<string>? excludes = null)
     {
         EnumerationOptions options = new()
         {
@@ -22,6 +26,7 @@ internal static class CorpusFiles
         List<FileInfo> files = [.. directories
             .SelectMany(directory => new DirectoryInfo(directory).EnumerateFiles("*", options))
             .Where(file => wanted.Contains(file.Extension))
+            .Where(file => excludes is null || !excludes.Any(pattern => FileSystemName.MatchesSimpleExpression(pattern, file.FullName, ignoreCase: false)))
             .DistinctBy(file => file.FullName, StringComparer.Ordinal)
             .OrderBy(file => file.FullName, StringComparer.Ordinal)];
 

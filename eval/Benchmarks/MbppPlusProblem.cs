@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Text;
+
+namespace CodeGen.Eval.Benchmarks;
+
+// MBPP+ (EvalPlus): the completion's outputs are compared with the reference solution's on every input of
+// base_input + plus_input, as EvalPlus does, inside one program: for each input the reference runs first
+// (timed), then the candidate with a per-input time limit of max(1 s, 4 x the reference's time) (EvalPlus's
+// default factor and floor), on deep copies of the arguments.
+// Special cases (EvalPlus's own, and defects of this snapshot):
+// - tasks 2, 249, 579, 769 return set-ordered results: compared as sets;
+// - tasks 737, 787, 794 return re.Match objects: compared by `is not None`;
+// - task 793's plus_input is {} (no inputs); 635 and 734's plus inputs are degenerate ([] repeated, and 734's
+//   contradict its contract): base inputs only;
+// - the assertion field (shown as an example in the prompt) uses math without importing it in 120, 442, 574:
+//   it is never executed here; outputs are compared instead.
+// Floats: exact equality, else (atol > 0, or 1e-6 for float results when atol is 0) numpy.allclose semantics
+// (|out - exp| <= atol + 1e-7 |exp|), element-wise through lists and tuples.
+internal sealed record MbppPlusProblem(
+    string TaskId,
+    string Prompt,
+    string CanonicalSolution,
+    string EntryPoint,
+    string InputsJson,
+    double Atol)
+    : Problem(TaskId, Prompt, CanonicalSolution, StopSequenceList)
+{
+    public static readonly IReadOnlyList<string> StopSequenceList = ["\nif __name__", "\nprint(", "\nassert", "\n\"\"\""];
+
+    // EvalPlus task numbers with special output comparisons.
+    public static readonly IReadOnlySet<int> SetOrderedTasks = new HashSet<int> { 2, 249, 579, 769 };
+    public static readonly IReadOnlySet<int> MatchObjectTasks = new HashSet<int> { 737, 787, 794 };
+
+    public int Number => int.Parse(TaskId.AsSpan(TaskId.IndexOf('/') + 1), CultureInfo.InvariantCulture);
+
+    public override string BuildProgram(string completion)
+    {
+        string mode = SetOrderedTasks.Contains(Number) ? "set" : MatchObjectTasks.Contains(Number) ? "match" : "value";
+        var program = new StringBuilder();
+        program.Append(Prompt).Append(completion).Append("\n\n");
+        program.Append(CultureInfo.InvariantCulture, $"""
+            import copy as _cg_copy, json as _cg_json, math as _cg_math, signal as _cg_signal, sys as _cg_sys, time as _cg_time, os as _cg_os
+
+            class _CgInputTimeout(BaseException):
+                pass
+
+            def _cg_alarm(signum, frame):
+                raise _CgInputTimeout()
+
+            def _cg_close(out, exp, atol):
+                if isinstance(out, bool) or isinstance(exp, bool):
+                    return out == exp
+                if isinstance(out, (int, float)) and isinstance(exp, (int, float)):
+                    if _cg_math.isnan(out) and _cg_math.isnan(exp):
+                        return True
+                    return abs(out - exp) <= atol + 1e-7 * abs(exp)
+                if isinstance(out, (list, tuple)) and isinstance(exp, (list, tuple)):
+                    return len(out) == len(exp) and all(_cg_close(o, e, atol) for o, e in zip(out, exp))
+                return out == exp
+
+            def _cg_is_floats(x):
+                if isinstance(x, float):
+                    return True
+                if isinstance(x, (list, tuple)):
+                    return len(x) > 0 and all(isinstance(i, float) for i in x)
+                return False
+
+            def _cg_equal(out, exp, atol, mode):
+                if mode == "set":
+                    return set(out) == set(exp)
+                if mode == "match":
+                    return (out is not None) == (exp is not None)
+                if out == exp:
+                    return True
+                if atol == 0 and _cg_is_floats(exp):
+                    atol = 1e-6
+                return atol != 0 and _cg_close(out, exp, atol)
+
+            def _cg_float_hook(d):
+                if len(d) == 1 and "{NonFiniteJson.Marker}" in d:
+                    return float(d["{NonFiniteJson.Marker}"])
+                return d
+
+            _cg_reference = {"{"}{"}"}
+            exec(compile({PythonString(CanonicalSolution!)}, "<reference>", "exec"), _cg_reference)
+            _cg_candidate = {EntryPoint}
+            _cg_signal.signal(_cg_signal.SIGALRM, _cg_alarm)
+            for _cg_index, _cg_args in enumerate(_cg_json.loads({PythonString(InputsJson)}, object_hook=_cg_float_hook)):
+                _cg_start = _cg_time.perf_counter()
+                _cg_expected = _cg_reference[{PythonString(EntryPoint)}](*_cg_copy.deepcopy(_cg_args))
+                _cg_limit = max(1.0, 4 * (_cg_time.perf_counter() - _cg_start))
+                _cg_signal.setitimer(_cg_signal.ITIMER_REAL, _cg_limit)
+                try:
+                    _cg_output = _cg_candidate(*_cg_copy.deepcopy(_cg_args))
+                except _CgInputTimeout:
+                    _cg_sys.stderr.write("codegen-eval: input timed out: input %d after %.3f s\n" % (_cg_index, _cg_limit))
+                    _cg_sys.stderr.flush()
+                    _cg_os._exit({Execution.PythonExecutor.InputTimeoutExitCode})
+                finally:
+                    _cg_signal.setitimer(_cg_signal.ITIMER_REAL, 0)
+                assert _cg_equal(_cg_output, _cg_expected, {Atol.ToString("R", CultureInfo.InvariantCulture)}, "{mode}"), "input %d: got %r, expected %r" % (_cg_index, _cg_output, _cg_expected)
+
+            """);
+        return program.ToString();
+    }
+
+    // A Python string literal holding text exactly (JSON string syntax is valid Python for these escapes).
+    private static string PythonString(string text) => System.Text.Json.JsonSerializer.Serialize(text, JsonStringOptions);
+
+    private static readonly System.Text.Json.JsonSerializerOptions JsonStringOptions =
+        new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+}

@@ -1,0 +1,254 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using CodeGen.Eval.Benchmarks;
+using CodeGen.Eval.Execution;
+using CodeGen.Eval.Generation;
+using CodeGen.Eval.Metrics;
+using CodeGen.Eval.Sandbox;
+using CodeGen.Eval.Storage;
+using Spectre.Console;
+
+namespace CodeGen.Eval.Cli;
+
+// eval run: the command contract of ../shared/ARCHITECTURE.md.
+internal static class RunCommand
+{
+    // The k of pass@k reported, those up to the samples per problem.
+    public static readonly IReadOnlyList<int> ReportedK = [1, 10, 100];
+
+    public static Command Create()
+    {
+        var benchmark = new Option<string>("--benchmark") { Description = "Benchmark to run.", Required = true };
+        benchmark.AcceptOnlyFromAmong([.. BenchmarkCatalog.Names]);
+        var server = new Option<string?>("--server") { Description = "OpenAI-compatible server to generate with, e.g. http://127.0.0.1:8080." };
+        var oracle = new Option<string?>("--oracle") { Description = "Use the data set's reference solutions instead of generating: canonical." };
+        oracle.AcceptOnlyFromAmong("canonical");
+        var completions = new Option<string?>("--completions") { Description = "JSONL of {\"task\", \"completion\"} made elsewhere to evaluate." };
+        var samples = new Option<int>("--samples") { Description = "Samples per problem (n of pass@k).", DefaultValueFactory = _ => 1 };
+        var temperature = new Option<double>("--temperature") { Description = "Sampling temperature.", DefaultValueFactory = _ => 0.0 };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens per completion.", DefaultValueFactory = _ => 512 };
+        var constrain = new Option<string?>("--constrain") { Description = "Server extension: none, csharp or python." };
+        var speculative = new Option<string?>("--speculative") { Description = "Server extension: none, draft or ngram." };
+        var model = new Option<string?>("--model") { Description = "Model name sent to the server." };
+        var apiKey = new Option<string?>("--api-key") { Description = "Bearer key for the server." };
+        var sandbox = new Option<string>("--sandbox") { Description = "Sandbox backend.", DefaultValueFactory = _ => "bwrap" };
+        sandbox.AcceptOnlyFromAmong([.. SandboxFactory.Kinds]);
+        var parallel = new Option<int>("--parallel") { Description = "Samples executed at once.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var db = new Option<string>("--db") { Description = "SQLite result store.", DefaultValueFactory = _ => "results.db" };
+        var name = new Option<string?>("--name") { Description = "Run name; an existing run of that name is resumed." };
+        var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N problems." };
+        var minPass = new Option<double?>("--min-pass") { Description = "Exit 1 if pass@1 is below this value (CI gate)." };
+        var mbppPrompt = new Option<string>("--mbpp-prompt") { Description = "MBPP prompt form: 3shot (the paper's) or docstring.", DefaultValueFactory = _ => "3shot" };
+        mbppPrompt.AcceptOnlyFromAmong("3shot", "docstring");
+        var python = new Option<string>("--python") { Description = "Python interpreter used inside the sandbox.", DefaultValueFactory = _ => PythonExecutor.DefaultInterpreter };
+        var timeout = new Option<double?>("--timeout") { Description = "Per-sample time limit in seconds (default: the benchmark's)." };
+
+        var command = new Command("run", "Evaluate a model (or reference solutions, or a completions file) on a benchmark.")
+        {
+            benchmark, server, oracle, completions, samples, temperature, maxTokens, constrain, speculative, model, apiKey,
+            sandbox, parallel, db, name, limit, minPass, mbppPrompt, python, timeout,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var settings = new RunSettings(
+                parseResult.GetValue(benchmark)!,
+                parseResult.GetValue(server),
+                parseResult.GetValue(oracle),
+                parseResult.GetValue(completions),
+                parseResult.GetValue(samples),
+                parseResult.GetValue(temperature),
+                parseResult.GetValue(maxTokens),
+                parseResult.GetValue(constrain),
+                parseResult.GetValue(speculative),
+                parseResult.GetValue(model),
+                parseResult.GetValue(apiKey),
+                parseResult.GetValue(sandbox)!,
+                parseResult.GetValue(parallel),
+                parseResult.GetValue(db)!,
+                parseResult.GetValue(name),
+                parseResult.GetValue(limit),
+                parseResult.GetValue(minPass),
+                parseResult.GetValue(mbppPrompt) == "docstring" ? MbppPromptStyle.Docstring : MbppPromptStyle.ThreeShot,
+                parseResult.GetValue(python)!,
+                parseResult.GetValue(timeout));
+            return await ExecuteAsync(settings, parseResult.InvocationConfiguration, cancellationToken).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    public static async Task<int> ExecuteAsync(RunSettings settings, InvocationConfiguration io, CancellationToken cancellationToken)
+    {
+        if (Validate(settings) is { } problem)
+        {
+            await io.Error.WriteLineAsync($"error: {problem}").ConfigureAwait(false);
+            return ExitCodes.InvalidInput;
+        }
+
+        Benchmark benchmark = BenchmarkCatalog.Load(settings.Benchmark, settings.MbppStyle);
+        if (settings.Timeout is { } seconds)
+        {
+            benchmark = benchmark with { Timeout = TimeSpan.FromSeconds(seconds) };
+        }
+
+        if (settings.Oracle is not null && !benchmark.HasCanonicalSolutions)
+        {
+            await io.Error.WriteLineAsync($"error: {benchmark.Name} has no reference solutions (MultiPL-E ships none); --oracle canonical needs humaneval, mbpp, mbpp-sanitized or mbppplus.").ConfigureAwait(false);
+            return ExitCodes.InvalidInput;
+        }
+
+        IReadOnlyList<Problem> problems = settings.Limit is { } limit ? [.. benchmark.Problems.Take(limit)] : benchmark.Problems;
+        ICompletionSource source;
+        Func<Problem, int> samplesFor = _ => settings.Samples;
+        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
+        try
+        {
+            if (settings.Completions is not null)
+            {
+                var file = CompletionsFile.Load(settings.Completions, benchmark);
+                List<string> missing = [.. problems.Where(p => !file.ByTask.ContainsKey(p.TaskId)).Select(p => p.TaskId)];
+                if (missing.Count > 0)
+                {
+                    await io.Error.WriteLineAsync($"error: {settings.Completions} has no completions for {missing.Count} of the {problems.Count} problems (first: {missing[0]}); use --limit or complete the file.").ConfigureAwait(false);
+                    return ExitCodes.InvalidInput;
+                }
+
+                source = file;
+                samplesFor = p => file.ByTask[p.TaskId].Count;
+            }
+            else if (settings.Server is not null)
+            {
+                source = new ServerCompletions(
+                    new OpenAiCompletionClient(http, new Uri(settings.Server.TrimEnd('/') + "/"), settings.ApiKey),
+                    new GenerationSettings(settings.Temperature, settings.MaxTokens, settings.Model, settings.Constrain, settings.Speculative));
+            }
+            else
+            {
+                source = new OracleCompletions();
+            }
+        }
+        catch (Exception ex) when (ex is FormatException or IOException or UriFormatException)
+        {
+            await io.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.InvalidInput;
+        }
+
+        ISandbox sandbox;
+        try
+        {
+            sandbox = await SandboxFactory.CreateAsync(settings.Sandbox, settings.Parallel, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SandboxUnavailableException ex)
+        {
+            await io.Error.WriteLineAsync($"error: no working sandbox, refusing to run generated code: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.NoSandbox;
+        }
+
+        using (sandbox)
+        using (ResultStore store = ResultStore.Open(settings.Db))
+        {
+            IExecutor executor = benchmark.Language == BenchmarkLanguage.Python
+                ? new PythonExecutor(sandbox, settings.Python)
+                : new CSharpExecutor(sandbox, new CSharpCompiler());
+            string runName = settings.Name ?? $"{benchmark.Name}-{DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}";
+            RunSummary run;
+            try
+            {
+                run = store.StartOrResumeRun(runName, benchmark.Name, settings.Model, settings.Server, Configuration(settings, source, sandbox), GitCommit.Find(Environment.CurrentDirectory));
+            }
+            catch (InvalidOperationException ex)
+            {
+                await io.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
+            var runner = new EvaluationRunner(executor, source, store, settings.Parallel);
+            IReadOnlyList<ProblemOutcome> outcomes;
+            try
+            {
+                outcomes = await RunWithProgressAsync(runner, benchmark, problems, run, samplesFor, io, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is CompletionClientException or HttpRequestException or InvalidOperationException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                await io.Error.WriteLineAsync($"error: run '{runName}' stopped (resume it with --name {runName}): {ex.Message}").ConfigureAwait(false);
+                return ExitCodes.RunFailed;
+            }
+
+            Dictionary<int, double> passAtK = PassAtKValues(outcomes);
+            store.FinishRun(run.Id, passAtK);
+            RunReport.Write(io.Output, runName, benchmark, outcomes, passAtK);
+            if (settings.MinPass is { } min && passAtK[1] < min)
+            {
+                await io.Error.WriteLineAsync($"pass@1 {PassAtKCommand.Format(passAtK[1])} is below --min-pass {PassAtKCommand.Format(min)}").ConfigureAwait(false);
+                return ExitCodes.BelowMinPass;
+            }
+
+            return ExitCodes.Success;
+        }
+    }
+
+    // pass@k averaged over problems for each reported k up to the fewest samples any problem has.
+    public static Dictionary<int, double> PassAtKValues(IReadOnlyList<ProblemOutcome> outcomes)
+    {
+        int fewest = outcomes.Min(o => o.Samples);
+        SampleCounts[] counts = [.. outcomes.Select(o => new SampleCounts(o.Samples, o.Passed))];
+        return ReportedK.Where(k => k <= fewest).ToDictionary(k => k, k => PassAtK.Mean(counts, k));
+    }
+
+    private static string? Validate(RunSettings s)
+    {
+        int sources = (s.Server is null ? 0 : 1) + (s.Oracle is null ? 0 : 1) + (s.Completions is null ? 0 : 1);
+        return sources != 1 ? "give exactly one of --server URL, --oracle canonical or --completions FILE."
+            : s.Samples < 1 ? $"--samples must be at least 1, got {s.Samples}."
+            : s.Parallel < 1 ? $"--parallel must be at least 1, got {s.Parallel}."
+            : s.Limit is < 1 ? $"--limit must be at least 1, got {s.Limit}."
+            : s.MaxTokens < 1 ? $"--max-tokens must be at least 1, got {s.MaxTokens}."
+            : s.Temperature < 0 ? $"--temperature must be 0 or more, got {s.Temperature.ToString(CultureInfo.InvariantCulture)}."
+            : s.MinPass is < 0 or > 1 ? $"--min-pass must be between 0 and 1, got {s.MinPass.Value.ToString(CultureInfo.InvariantCulture)}."
+            : s.Timeout is <= 0 ? "--timeout must be positive."
+            : s.Completions is not null && !File.Exists(s.Completions) ? $"completions file {s.Completions} does not exist."
+            : null;
+    }
+
+    private static async Task<IReadOnlyList<ProblemOutcome>> RunWithProgressAsync(
+        EvaluationRunner runner, Benchmark benchmark, IReadOnlyList<Problem> problems, RunSummary run, Func<Problem, int> samplesFor,
+        InvocationConfiguration io, CancellationToken cancellationToken)
+    {
+        bool interactive = ReferenceEquals(io.Output, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+        if (!interactive)
+        {
+            return await runner.RunAsync(benchmark, problems, run.Id, samplesFor, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        IReadOnlyList<ProblemOutcome> outcomes = [];
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .StartAsync(async context =>
+            {
+                ProgressTask task = context.AddTask($"{benchmark.Name} ({run.Name})", maxValue: problems.Count);
+                outcomes = await runner.RunAsync(benchmark, problems, run.Id, samplesFor, (done, _) => task.Value = done, cancellationToken).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+        return outcomes;
+    }
+
+    private static string Configuration(RunSettings settings, ICompletionSource source, ISandbox sandbox) =>
+        JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["benchmark"] = settings.Benchmark,
+            ["source"] = source.Kind,
+            ["server"] = settings.Server,
+            ["completions"] = settings.Completions,
+            ["samples"] = settings.Samples,
+            ["temperature"] = settings.Temperature,
+            ["max_tokens"] = settings.MaxTokens,
+            ["constrain"] = settings.Constrain,
+            ["speculative"] = settings.Speculative,
+            ["model"] = settings.Model,
+            ["sandbox"] = sandbox.Description,
+            ["parallel"] = settings.Parallel,
+            ["limit"] = settings.Limit,
+            ["mbpp_prompt"] = settings.MbppStyle == MbppPromptStyle.Docstring ? "docstring" : "3shot",
+            ["python"] = settings.Python,
+            ["timeout_s"] = settings.Timeout,
+        });
+}

@@ -1,0 +1,34 @@
+namespace CodeGen.Eval.Sandbox;
+
+// Resource limits of one sandboxed run. Each default is chosen for a Python test program; the C# executor
+// raises AddressSpaceBytes because the .NET runtime reserves far more virtual memory than it uses.
+internal sealed record SandboxLimits
+{
+    // Wall-clock limit; at expiry the whole sandbox is killed and the run reports TimedOut. Default 3 s, as
+    // openai/human-eval.
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(3);
+
+    // RLIMIT_AS. Default 1 GiB: a Python test needs tens of MiB; a memory bomb gets MemoryError.
+    public long AddressSpaceBytes { get; init; } = 1L << 30;
+
+    // cgroup memory limit (RAM including tmpfs pages written to /work), where the host lets us set one.
+    // Default 512 MiB.
+    public long MemoryBytes { get; init; } = 512L << 20;
+
+    // RLIMIT_NPROC for the slot's uid and the cgroup pids limit. Default 64: a fork bomb stops there.
+    public int Processes { get; init; } = 64;
+
+    // RLIMIT_FSIZE: the largest file the program may write. Default 16 MiB.
+    public long FileSizeBytes { get; init; } = 16L << 20;
+
+    // RLIMIT_NOFILE. Default 64.
+    public int OpenFiles { get; init; } = 64;
+
+    // Bytes of stdout and of stderr kept each; the rest is read and dropped so the program never blocks.
+    // Default 64 KiB.
+    public int OutputBytes { get; init; } = 64 * 1024;
+
+    // RLIMIT_CPU in seconds: the wall-clock timeout rounded up plus one, so the wall clock normally fires
+    // first and a busy program cannot outlive a lost timer.
+    public int CpuSeconds => (int)Math.Ceiling(Timeout.TotalSeconds) + 1;
+}

@@ -1,0 +1,151 @@
+using System.CommandLine;
+using System.Text.Json;
+using CodeGen.Eval.Cli;
+using CodeGen.Eval.Storage;
+
+namespace CodeGen.Eval.Tests.Cli;
+
+[Collection(SandboxCollection.Name)]
+public sealed class RunCommandTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("codegen-eval-test-").FullName;
+
+    public RunCommandTests(SandboxFixture fixture)
+    {
+        _ = fixture; // Ensures bwrap works before the CLI builds its own sandbox.
+    }
+
+    private string Db => Path.Combine(_directory, "results.db");
+
+    [Fact]
+    public void Run_HumanEvalOracle_AllPass()
+    {
+        (int exitCode, string output, string error) = Run("run", "--benchmark", "humaneval", "--oracle", "canonical", "--parallel", "2", "--db", Db, "--name", "he");
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal("", error);
+        string[] lines = output.TrimEnd().Split('\n');
+        Assert.Equal("pass@1=1 passed=164 total=164", lines[^1]);
+        Assert.Equal("statuses: passed=164", lines[^2]);
+        Assert.Contains("HumanEval/163", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_BrokenCompletions_ZeroPassesAndMinPassFails()
+    {
+        string file = WriteCompletions(Enumerable.Range(0, 10).Select(i => ($"HumanEval/{i}", "    return None\n")));
+
+        (int exitCode, string output, string error) = Run("run", "--benchmark", "humaneval", "--completions", file, "--limit", "10", "--db", Db, "--min-pass", "0.5");
+
+        Assert.Equal(1, exitCode);
+        Assert.EndsWith("pass@1=0 passed=0 total=10", output.TrimEnd(), StringComparison.Ordinal);
+        Assert.Equal("pass@1 0 is below --min-pass 0.5\n", error);
+    }
+
+    [Fact]
+    public void Run_CompletionsWithThreeSamples_ReportsUnbiasedPassAtK()
+    {
+        // HumanEval/0: 2 of 3 correct; HumanEval/1: 0 of 3; HumanEval/2: 3 of 3.
+        const string Good0 = "    return any(abs(a - b) < threshold for i, a in enumerate(numbers) for j, b in enumerate(numbers) if i != j)\n";
+        const string Bad = "    return None\n";
+        const string Good2 = "    return number % 1.0\n";
+        string file = WriteCompletions([
+            ("HumanEval/0", Good0), ("HumanEval/0", Bad), ("HumanEval/0", Good0),
+            ("HumanEval/1", Bad), ("HumanEval/1", Bad), ("HumanEval/1", Bad),
+            ("HumanEval/2", Good2), ("HumanEval/2", Good2), ("HumanEval/2", Good2),
+        ]);
+
+        (int exitCode, string output, _) = Run("run", "--benchmark", "humaneval", "--completions", file, "--limit", "3", "--db", Db, "--min-pass", "0.5", "--name", "k");
+
+        // pass@1 = (2/3 + 0 + 1) / 3 = 5/9 = 0.555556.
+        Assert.Equal(0, exitCode);
+        Assert.EndsWith("pass@1=0.555556 passed=5 total=9", output.TrimEnd(), StringComparison.Ordinal);
+        using ResultStore store = ResultStore.OpenReadOnly(Db);
+        RunSummary run = store.FindRun("k")!;
+        Assert.Equal(5.0 / 9.0, run.PassAtK[1], 1e-12);
+        Assert.Equal(9, store.GetSamples(run.Id).Count);
+        Assert.Equal(["passed", "failed", "passed"], store.GetSamples(run.Id).Where(s => s.Problem == "HumanEval/0").Select(s => s.Status));
+    }
+
+    [Fact]
+    public void Run_InterruptedRun_ResumesSkippingStoredSamples()
+    {
+        string file = WriteCompletions(Enumerable.Range(0, 4).Select(i => ($"HumanEval/{i}", "    return None\n")));
+        Assert.Equal(1, Run("run", "--benchmark", "humaneval", "--completions", file, "--limit", "2", "--db", Db, "--name", "r", "--min-pass", "1").ExitCode);
+
+        // The same run name over 4 problems: the 2 stored samples are not run again (their stored status is
+        // kept even though it is now doctored to passed), the other 2 are.
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Db}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE samples SET status = 'passed'";
+            command.ExecuteNonQuery();
+        }
+
+        (int exitCode, string output, _) = Run("run", "--benchmark", "humaneval", "--completions", file, "--limit", "4", "--db", Db, "--name", "r");
+
+        Assert.Equal(0, exitCode);
+        Assert.EndsWith("pass@1=0.5 passed=2 total=4", output.TrimEnd(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_NoCompletionSource_ExitsOneWithMessage()
+    {
+        (int exitCode, _, string error) = Run("run", "--benchmark", "humaneval", "--db", Db);
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal("error: give exactly one of --server URL, --oracle canonical or --completions FILE.\n", error);
+    }
+
+    [Fact]
+    public void Run_OracleOnCSharp_ExitsOneNoReferenceSolutions()
+    {
+        (int exitCode, _, string error) = Run("run", "--benchmark", "humaneval-cs", "--oracle", "canonical", "--db", Db);
+
+        Assert.Equal(1, exitCode);
+        Assert.StartsWith("error: humaneval-cs has no reference solutions", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_UnavailableSandbox_RefusesWithExitTwo()
+    {
+        (int exitCode, string output, string error) = Run("run", "--benchmark", "humaneval", "--oracle", "canonical", "--sandbox", "docker", "--db", Db);
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal("", output);
+        Assert.Equal("error: no working sandbox, refusing to run generated code: The docker sandbox is not implemented in this build; use --sandbox bwrap.\n", error);
+    }
+
+    [Fact]
+    public void Exec_PythonFile_PrintsStatusExitCodeAndOutput()
+    {
+        string program = Path.Combine(_directory, "p.py");
+        File.WriteAllText(program, "print('hi')\nassert False, 'nope'\n");
+
+        (int exitCode, string output, _) = Run("exec", program);
+
+        Assert.Equal(1, exitCode);
+        Assert.StartsWith("status: failed\nexit code: 1\nduration: ", output, StringComparison.Ordinal);
+        Assert.Contains("\nstdout:\nhi\nstderr:\nTraceback (most recent call last):\n", output, StringComparison.Ordinal);
+        Assert.EndsWith("AssertionError: nope\n", output, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private string WriteCompletions(IEnumerable<(string Task, string Completion)> lines)
+    {
+        string path = Path.Combine(_directory, $"completions-{Guid.NewGuid():N}.jsonl");
+        File.WriteAllLines(path, lines.Select(l => JsonSerializer.Serialize(new { task = l.Task, completion = l.Completion })));
+        return path;
+    }
+
+    private static (int ExitCode, string Output, string Error) Run(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var configuration = new InvocationConfiguration { Output = output, Error = error };
+        int exitCode = EvalCommandLine.Create().Parse(args).Invoke(configuration);
+        return (exitCode, output.ToString(), error.ToString());
+    }
+}

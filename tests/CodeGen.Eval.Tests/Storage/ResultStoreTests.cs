@@ -1,0 +1,92 @@
+using CodeGen.Eval.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace CodeGen.Eval.Tests.Storage;
+
+public sealed class ResultStoreTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("codegen-eval-store-").FullName;
+
+    private string Db => Path.Combine(_directory, "r.db");
+
+    [Fact]
+    public void Open_NewFile_WalModeAtLatestSchemaVersion()
+    {
+        using (ResultStore.Open(Db))
+        {
+        }
+
+        Assert.Equal("wal", Scalar("PRAGMA journal_mode"));
+        Assert.Equal(2L, Scalar("PRAGMA user_version"));
+        Assert.Equal(2, ResultStore.SchemaVersion);
+    }
+
+    [Fact]
+    public void Open_VersionOneFile_MigratesKeepingRows()
+    {
+        // A store as the first schema version left it.
+        using (var connection = new SqliteConnection($"Data Source={Db}"))
+        {
+            connection.Open();
+            using SqliteCommand command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE runs (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, benchmark TEXT NOT NULL, model TEXT, server_url TEXT,
+                    configuration TEXT NOT NULL, git_commit TEXT, started_at TEXT NOT NULL, finished_at TEXT, pass_at_k TEXT NOT NULL DEFAULT '{}');
+                CREATE TABLE samples (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, problem TEXT NOT NULL, sample_index INTEGER NOT NULL,
+                    prompt_hash TEXT NOT NULL, completion TEXT NOT NULL, status TEXT NOT NULL, exit_code INTEGER, duration_ms REAL NOT NULL,
+                    stdout TEXT NOT NULL, stderr TEXT NOT NULL, PRIMARY KEY (run_id, problem, sample_index));
+                INSERT INTO runs (name, benchmark, configuration, started_at, pass_at_k) VALUES ('old', 'mbpp', '{}', '2025-01-01T00:00:00.0000000+00:00', '{"1":0.25}');
+                PRAGMA user_version = 1;
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        SqliteConnection.ClearAllPools();
+        using ResultStore store = ResultStore.Open(Db);
+
+        RunSummary run = store.FindRun("old")!;
+        Assert.Equal("mbpp", run.Benchmark);
+        Assert.Equal(0.25, run.PassAtK[1]);
+        Assert.Null(run.FinishedAt);
+        Assert.Equal(2L, Scalar("PRAGMA user_version"));
+        Assert.Equal("samples_status", Scalar("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'samples_status'"));
+    }
+
+    [Fact]
+    public void ReadApi_RunWithSamples_RoundTrips()
+    {
+        using (ResultStore store = ResultStore.Open(Db))
+        {
+            RunSummary run = store.StartOrResumeRun("a", "humaneval", "m", "http://x/", "{\"samples\":1}", "abc");
+            store.SaveSample(run.Id, new SampleRecord("HumanEval/0", 0, "0123456789abcdef", "    return 1\n", "failed", 1, 12.5, "", "AssertionError\n"));
+            store.FinishRun(run.Id, new Dictionary<int, double> { [1] = 0.0 });
+            Assert.Equal(run.Id, store.StartOrResumeRun("a", "humaneval", null, null, "{}", null).Id);
+            Assert.Throws<InvalidOperationException>(() => store.StartOrResumeRun("a", "mbpp", null, null, "{}", null));
+        }
+
+        SqliteConnection.ClearAllPools();
+        using ResultStore reader = ResultStore.OpenReadOnly(Db);
+        RunSummary stored = Assert.Single(reader.ListRuns());
+        Assert.Equal(("a", "humaneval", "m", "http://x/", "{\"samples\":1}", "abc"), (stored.Name, stored.Benchmark, stored.Model, stored.ServerUrl, stored.Configuration, stored.GitCommit));
+        Assert.NotNull(stored.FinishedAt);
+        Assert.Equal(0.0, stored.PassAtK[1]);
+        Assert.Equal(
+            new SampleRecord("HumanEval/0", 0, "0123456789abcdef", "    return 1\n", "failed", 1, 12.5, "", "AssertionError\n"),
+            Assert.Single(reader.GetSamples(stored.Id)));
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private object? Scalar(string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={Db}");
+        connection.Open();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+}

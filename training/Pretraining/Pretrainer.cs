@@ -1,0 +1,243 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CodeGen.Model;
+using CodeGen.Model.Weights;
+using CodeGen.Training.Checkpoints;
+using CodeGen.Training.Data;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace CodeGen.Training.Pretraining;
+
+/// <summary>
+/// The pretraining loop: a Llama model from seeded random weights, next-token cross-entropy on packed
+/// shards, AdamW with warmup + cosine, gradient accumulation and clipping, validation loss every N steps,
+/// metrics.jsonl, atomic checkpoints and exact resume (data order is a function of the step, so a
+/// resumed run sees the same batches as an uninterrupted one).
+/// </summary>
+internal sealed class Pretrainer
+{
+    private readonly PretrainOptions _options;
+    private readonly TextWriter _log;
+    private readonly Action<int, double, double>? _progress;
+
+    public Pretrainer(PretrainOptions options, TextWriter log, Action<int, double, double>? progress = null)
+    {
+        _options = options;
+        _log = log;
+        _progress = progress;
+    }
+
+    public static ModelConfig ModelConfigFor(PretrainOptions o, int vocabSize, int context) => new()
+    {
+        ModelType = "llama",
+        VocabSize = vocabSize,
+        HiddenSize = o.Hidden,
+        IntermediateSize = o.Intermediate,
+        NumHiddenLayers = o.Layers,
+        NumAttentionHeads = o.Heads,
+        NumKeyValueHeads = o.KvHeads,
+        HeadDim = o.Hidden / o.Heads,
+        MaxPositionEmbeddings = context,
+        RmsNormEps = 1e-5,
+        RopeTheta = 10000,
+        TieWordEmbeddings = true,
+        TorchDtype = "float32",
+    };
+
+    /// <summary>Trains (resuming from the latest checkpoint when asked) and returns the last training loss.</summary>
+    public double Run(bool resume)
+    {
+        PretrainOptions o = _options;
+        if (o.Threads > 0) set_num_threads(o.Threads);
+        using ShardSet data = ShardSet.Open(o.Data);
+        if (data.Train.Count == 0) throw new InvalidDataException($"{o.Data} has no training sequences");
+        int seqLen = data.Index.SeqLen;
+        ModelConfig config = ModelConfigFor(o, data.Index.VocabSize, seqLen);
+        Directory.CreateDirectory(o.Output);
+        var store = new CheckpointStore(o.Output);
+        store.RemoveIncomplete();
+
+        using var model = new CausalLM(config, new RandomWeightSource(o.Seed, float32, CPU, std: 0.02), float32, CPU);
+        model.SetRequiresGrad(true);
+        using var optimizer = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)), weightDecay: o.WeightDecay);
+        var schedule = new LearningRateSchedule(o.LearningRate, o.MinLearningRate, o.Warmup, o.Steps);
+
+        int startStep = 0;
+        long tokensSeen = 0;
+        double elapsedBefore = 0;
+        string metricsPath = Path.Combine(o.Output, "metrics.jsonl");
+        string? latest = resume ? store.Latest() : null;
+        if (latest is not null)
+        {
+            TrainingState state = CheckpointStore.ReadState(latest);
+            if (state.ManifestSha256 != data.Index.ManifestSha256)
+                throw new InvalidDataException($"{latest} was trained on data manifest {state.ManifestSha256}, but {o.Data} has {data.Index.ManifestSha256}");
+            LoadCheckpoint(latest, model, optimizer, state.Step);
+            startStep = state.Step;
+            tokensSeen = state.TokensSeen;
+            elapsedBefore = state.ElapsedSeconds;
+            TruncateMetrics(metricsPath, startStep);
+            _log.WriteLine($"resumed from {latest} at step {startStep}");
+        }
+        else if (File.Exists(metricsPath))
+        {
+            File.Delete(metricsPath);
+        }
+        WriteRunInfo(config, data);
+
+        int stopAt = Math.Min(o.Steps, startStep + (o.StopAfter ?? int.MaxValue));
+        var watch = Stopwatch.StartNew();
+        double lastLoss = double.NaN;
+        long tokensPerStep = (long)o.BatchSize * o.Accumulation * seqLen;
+        var batchIds = new long[o.BatchSize * (seqLen + 1)];
+        var permutations = new Dictionary<long, long[]>();
+        for (int step = startStep; step < stopAt; step++)
+        {
+            var stepWatch = Stopwatch.StartNew();
+            double lr = schedule.At(step);
+            optimizer.ZeroGrad();
+            double lossSum = 0;
+            for (int micro = 0; micro < o.Accumulation; micro++)
+            {
+                using var scope = NewDisposeScope();
+                long first = ((long)step * o.Accumulation + micro) * o.BatchSize;
+                for (int row = 0; row < o.BatchSize; row++)
+                    data.Read(TrainIndex(data, first + row, permutations), batchIds.AsSpan(row * (seqLen + 1), seqLen + 1));
+                Tensor batch = tensor(batchIds, [o.BatchSize, seqLen + 1], int64);
+                Tensor loss = Loss(model, batch);
+                loss.div(o.Accumulation).backward();
+                lossSum += loss.item<float>();
+            }
+            nn.utils.clip_grad_norm_(optimizer.Parameters, o.ClipNorm);
+            optimizer.Step(lr);
+            tokensSeen += tokensPerStep;
+            lastLoss = lossSum / o.Accumulation;
+            double tokensPerSecond = tokensPerStep / stepWatch.Elapsed.TotalSeconds;
+            int done = step + 1;
+            double? validation = done % o.EvalEvery == 0 || done == o.Steps ? ValidationLoss(model, data) : null;
+            AppendMetrics(metricsPath, done, lastLoss, lr, tokensPerSecond, tokensSeen, validation, elapsedBefore + watch.Elapsed.TotalSeconds);
+            _progress?.Invoke(done, lastLoss, tokensPerSecond);
+            if (done % o.CheckpointEvery == 0 || done == stopAt)
+            {
+                var state = new TrainingState(done, tokensSeen, elapsedBefore + watch.Elapsed.TotalSeconds, data.Index.ManifestSha256, o);
+                store.Save(done, model.NamedWeights(), optimizer.State(), state);
+            }
+            if (done % Math.Max(1, o.EvalEvery / 4) == 0 || validation is not null)
+            {
+                _log.WriteLine($"step {done}/{o.Steps} loss {lastLoss:F4} lr {lr:E2} tok/s {tokensPerSecond:F0}" + (validation is double v ? $" val_loss {v:F4}" : ""));
+            }
+        }
+        if (stopAt == o.Steps) Export(model, config, data);
+        return lastLoss;
+    }
+
+    /// <summary>Mean next-token cross-entropy of (B, T+1) ids.</summary>
+    public static Tensor Loss(CausalLM model, Tensor batch)
+    {
+        long t = batch.shape[1] - 1;
+        Tensor inputs = batch.narrow(1, 0, t);
+        Tensor targets = batch.narrow(1, 1, t);
+        Tensor logits = model.Forward(inputs); // (B, T, V)
+        return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), targets.reshape(-1));
+    }
+
+    private double ValidationLoss(CausalLM model, ShardSet data)
+    {
+        if (data.Validation.Count == 0) return double.NaN;
+        using var noGrad = no_grad();
+        int seqLen = data.Index.SeqLen;
+        int rows = (int)Math.Min(data.Validation.Count, (long)_options.EvalBatches * _options.BatchSize);
+        double total = 0;
+        int batches = 0;
+        var ids = new long[_options.BatchSize * (seqLen + 1)];
+        for (int start = 0; start < rows; start += _options.BatchSize)
+        {
+            using var scope = NewDisposeScope();
+            int count = Math.Min(_options.BatchSize, rows - start);
+            for (int row = 0; row < count; row++) data.Read(data.Validation[start + row], ids.AsSpan(row * (seqLen + 1), seqLen + 1));
+            Tensor batch = tensor(ids, [_options.BatchSize, seqLen + 1], int64).narrow(0, 0, count);
+            total += Loss(model, batch).item<float>();
+            batches++;
+        }
+        return total / batches;
+    }
+
+    // Sample p of the endless training stream: epoch p / N in a seeded permutation of the training sequences.
+    private long TrainIndex(ShardSet data, long position, Dictionary<long, long[]> permutations)
+    {
+        int n = data.Train.Count;
+        long epoch = position / n;
+        if (!permutations.TryGetValue(epoch, out long[]? order))
+        {
+            order = [.. data.Train];
+            new Random(HashCode.Combine(_options.Seed, epoch)).Shuffle(order);
+            permutations.Clear();
+            permutations[epoch] = order;
+        }
+        return order[position % n];
+    }
+
+    private static void LoadCheckpoint(string checkpoint, CausalLM model, AdamW optimizer, int step)
+    {
+        using var weights = SafeTensorsFile.Open(Path.Combine(checkpoint, "weights.safetensors"));
+        using (no_grad())
+        {
+            foreach ((string name, Parameter parameter) in model.named_parameters())
+            {
+                using Tensor saved = weights.Load(name);
+                parameter.copy_(saved);
+            }
+        }
+        using var state = SafeTensorsFile.Open(Path.Combine(checkpoint, "optimizer.safetensors"));
+        optimizer.Load(name => state.Load(name), step);
+    }
+
+    private static void TruncateMetrics(string path, int step)
+    {
+        if (!File.Exists(path)) return;
+        var kept = File.ReadAllLines(path).Where(line =>
+            line.Length > 0 && JsonNode.Parse(line)?["step"]?.GetValue<int>() <= step).ToArray();
+        File.WriteAllLines(path, kept);
+    }
+
+    private static void AppendMetrics(string path, int step, double loss, double lr, double tokensPerSecond, long tokens, double? validation, double elapsed)
+    {
+        var line = new JsonObject
+        {
+            ["step"] = step,
+            ["loss"] = loss,
+            ["lr"] = lr,
+            ["tokens_per_s"] = Math.Round(tokensPerSecond, 1),
+            ["tokens"] = tokens,
+            ["elapsed_s"] = Math.Round(elapsed, 2),
+        };
+        if (validation is double v) line["val_loss"] = v;
+        File.AppendAllText(path, line.ToJsonString() + "\n");
+    }
+
+    private void WriteRunInfo(ModelConfig config, ShardSet data)
+    {
+        var info = new JsonObject
+        {
+            ["manifest_sha256"] = data.Index.ManifestSha256,
+            ["tokenizer_sha256"] = data.Index.TokenizerSha256,
+            ["data"] = Path.GetFullPath(_options.Data),
+            ["options"] = JsonSerializer.SerializeToNode(_options, TrainingState.Json),
+            ["model_config"] = JsonNode.Parse(config.ToJson()),
+        };
+        File.WriteAllText(Path.Combine(_options.Output, "run.json"), info.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    private void Export(CausalLM model, ModelConfig config, ShardSet data)
+    {
+        string directory = Path.Combine(_options.Output, "model");
+        Directory.CreateDirectory(directory);
+        model.Save(directory);
+        File.Copy(Path.Combine(data.Directory, "tokenizer.json"), Path.Combine(directory, "tokenizer.json"), overwrite: true);
+        var generation = new JsonObject { ["bos_token_id"] = null, ["eos_token_id"] = config.EosTokenIds.Count > 0 ? config.EosTokenIds[0] : null, ["max_new_tokens"] = 128 };
+        File.WriteAllText(Path.Combine(directory, "generation_config.json"), generation.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        _log.WriteLine($"exported {directory}");
+    }
+}
