@@ -6,6 +6,8 @@ RootCommand root = new("CodeGen training tools.")
 {
     TokenizerCommand.Create(),
     CorpusCommand.Create(),
+    ShardsCommand.Create(),
+    PretrainCommand.Create(),
 };
 
 try

@@ -24,7 +24,7 @@ internal static class BenchmarkCatalog
         "humaneval" => new Benchmark(name, BenchmarkLanguage.Python, TimeSpan.FromSeconds(3), LoadHumanEval()),
         "mbpp" => new Benchmark(name, BenchmarkLanguage.Python, TimeSpan.FromSeconds(10), LoadMbpp(mbppStyle)),
         "mbpp-sanitized" => new Benchmark(name, BenchmarkLanguage.Python, TimeSpan.FromSeconds(10), LoadMbppSanitized(mbppStyle)),
-        "mbppplus" => new Benchmark(name, BenchmarkLanguage.Python, TimeSpan.FromSeconds(180), LoadMbppPlus()),
+        "mbppplus" => new Benchmark(name, BenchmarkLanguage.Python, TimeSpan.FromSeconds(180), LoadMbppPlus(), LargeMemory: true),
         "humaneval-cs" => new Benchmark(name, BenchmarkLanguage.CSharp, TimeSpan.FromSeconds(5), LoadMultiPle(BenchmarkData.HumanEvalCs)),
         "mbpp-cs" => new Benchmark(name, BenchmarkLanguage.CSharp, TimeSpan.FromSeconds(5), LoadMultiPle(BenchmarkData.MbppCs)),
         _ => throw new ArgumentException($"Unknown benchmark '{name}'; expected one of {string.Join(", ", Names)}.", nameof(name)),
@@ -142,8 +142,17 @@ internal static class BenchmarkCatalog
         return [.. doc.RootElement.EnumerateArray().Select(r => (Problem)new MultiPleProblem(
             Str(r, "name"),
             Str(r, "prompt"),
-            PythonStringList.Parse(Str(r, "stop_tokens")),
+            StopTokens(r),
             Str(r, "tests")))];
+    }
+
+    // MultiPL-E's stop_tokens: a JSON array of strings (older releases: a Python list literal in a string).
+    private static List<string> StopTokens(JsonElement record)
+    {
+        JsonElement tokens = record.GetProperty("stop_tokens");
+        return tokens.ValueKind == JsonValueKind.Array
+            ? [.. tokens.EnumerateArray().Select(t => t.GetString()!)]
+            : PythonStringList.Parse(tokens.GetString()!);
     }
 
     private static JsonDocument Parse(string line, string file, int index)

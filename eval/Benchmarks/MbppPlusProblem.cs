@@ -14,6 +14,8 @@ namespace CodeGen.Eval.Benchmarks;
 //   contradict its contract): base inputs only;
 // - the assertion field (shown as an example in the prompt) uses math without importing it in 120, 442, 574:
 //   it is never executed here; outputs are compared instead.
+// Inputs: tuples, sets and complex numbers are restored per task from their JSON lists and strings, by the
+// rules of EvalPlus's MBPP+ loader (mbpp_deserialize_inputs).
 // Floats: exact equality, else (atol > 0, or 1e-6 for float results when atol is 0) numpy.allclose semantics
 // (|out - exp| <= atol + 1e-7 |exp|), element-wise through lists and tuples.
 internal sealed record MbppPlusProblem(
@@ -81,11 +83,38 @@ internal sealed record MbppPlusProblem(
                     return float(d["{NonFiniteJson.Marker}"])
                 return d
 
+            # EvalPlus stores tuples, sets and complex numbers as JSON lists and strings; its MBPP+ loader
+            # (mbpp_deserialize_inputs) restores them per task. The same per-task rules, written as a table.
+            def _cg_tuples(x):
+                return tuple(_cg_tuples(i) for i in x) if isinstance(x, list) else x
+
+            def _cg_restore(n, inputs):
+                T = tuple
+                rules = [
+                    ({"{"}2, 116, 132, 143, 222, 261, 273, 394, 399, 421, 424, 429, 470, 560, 579, 596, 616, 630, 726, 740, 744, 809{"}"}, lambda a: [T(x) for x in a]),
+                    ({"{"}63, 64, 70, 94, 120, 237, 272, 299, 400, 409, 417, 438, 473, 614, 780{"}"}, lambda a: [[T(x) for x in xs] for xs in a]),
+                    ({"{"}75, 413, 444, 753{"}"}, lambda a: [[T(x) for x in a[0]], a[1]]),
+                    ({"{"}106, 750{"}"}, lambda a: [a[0], T(a[1])]),
+                    ({"{"}115{"}"}, lambda a: [[set(x) if isinstance(x, list) and len(x) else {"{"}{"}"} for x in a[0]]]),
+                    ({"{"}124{"}"}, lambda a: [float(a[0]), complex(a[1])]),
+                    ({"{"}250, 405, 446, 617, 720, 763, 808{"}"}, lambda a: [T(a[0]), a[1]]),
+                    ({"{"}259, 401, 445{"}"}, lambda a: [T(T(x) for x in xs) for xs in a]),
+                    ({"{"}278{"}"}, lambda a: [T(T(x) if isinstance(x, list) else x for x in a[0])]),
+                    ({"{"}307{"}"}, lambda a: [T(a[0]), a[1], a[2]]),
+                    ({"{"}722{"}"}, lambda a: [{"{"}k: T(v) for k, v in a[0].items(){"}"}] + a[1:]),
+                    ({"{"}252{"}"}, lambda a: [complex(a[0])]),
+                    ({"{"}580, 615, 791{"}"}, _cg_tuples),
+                ]
+                for tasks, restore in rules:
+                    if n in tasks:
+                        return [restore(a) for a in inputs]
+                return inputs
+
             _cg_reference = {"{"}{"}"}
             exec(compile({PythonString(CanonicalSolution!)}, "<reference>", "exec"), _cg_reference)
             _cg_candidate = {EntryPoint}
             _cg_signal.signal(_cg_signal.SIGALRM, _cg_alarm)
-            for _cg_index, _cg_args in enumerate(_cg_json.loads({PythonString(InputsJson)}, object_hook=_cg_float_hook)):
+            for _cg_index, _cg_args in enumerate(_cg_restore({Number}, _cg_json.loads({PythonString(InputsJson)}, object_hook=_cg_float_hook))):
                 _cg_start = _cg_time.perf_counter()
                 _cg_expected = _cg_reference[{PythonString(EntryPoint)}](*_cg_copy.deepcopy(_cg_args))
                 _cg_limit = max(1.0, 4 * (_cg_time.perf_counter() - _cg_start))

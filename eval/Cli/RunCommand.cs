@@ -148,7 +148,7 @@ internal static class RunCommand
         using (ResultStore store = ResultStore.Open(settings.Db))
         {
             IExecutor executor = benchmark.Language == BenchmarkLanguage.Python
-                ? new PythonExecutor(sandbox, settings.Python)
+                ? new PythonExecutor(sandbox, settings.Python, benchmark.LargeMemory ? new SandboxLimits { AddressSpaceBytes = 4L << 30, MemoryBytes = 2L << 30 } : null)
                 : new CSharpExecutor(sandbox, new CSharpCompiler());
             string runName = settings.Name ?? $"{benchmark.Name}-{DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}";
             RunSummary run;

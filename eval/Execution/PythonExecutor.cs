@@ -6,7 +6,8 @@ namespace CodeGen.Eval.Execution;
 // directory on sys.path) and no site module (-S: no site-packages, no .pth files): only the standard library,
 // and start-up in ~16 ms with Debian's /usr/bin/python3 instead of ~77 ms for a pyenv build whose .pth imports
 // certifi.
-internal sealed class PythonExecutor(ISandbox sandbox, string interpreter = PythonExecutor.DefaultInterpreter) : IExecutor
+// limits: the sandbox limits besides the timeout (default: SandboxLimits' defaults).
+internal sealed class PythonExecutor(ISandbox sandbox, string interpreter = PythonExecutor.DefaultInterpreter, SandboxLimits? limits = null) : IExecutor
 {
     // Debian's interpreter (package python3), inside /usr so the sandbox sees it.
     public const string DefaultInterpreter = "/usr/bin/python3";
@@ -19,7 +20,7 @@ internal sealed class PythonExecutor(ISandbox sandbox, string interpreter = Pyth
         var request = new SandboxRequest(
             [SandboxFile.FromText("main.py", program)],
             [interpreter, "-I", "-S", "/src/main.py"],
-            new SandboxLimits { Timeout = timeout },
+            (limits ?? new SandboxLimits()) with { Timeout = timeout },
             new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1", ["PYTHONHASHSEED"] = "0" });
         SandboxResult result = await sandbox.RunAsync(request, cancellationToken).ConfigureAwait(false);
         return new ExecutionResult(Classify(result), result.ExitCode, result.Duration, result.Stdout, Describe(result));

@@ -363,6 +363,7 @@ internal sealed class BubblewrapSandbox : ISandbox
             "--tmpfs", "/tmp",
             "--tmpfs", "/work",
             "--ro-bind", source, "/src",
+            "--remount-ro", "/",
             "--chdir", "/work",
             "--clearenv",
             "--setenv", "PATH", "/usr/bin:/bin",

@@ -51,7 +51,7 @@ public sealed class Linear : nn.Module
         if (_loraA is null || _loraB is null) return y;
         using Tensor down = nn.functional.linear(x, _loraA); // (..., r)
         using Tensor up = nn.functional.linear(down, _loraB); // (..., out)
-        return y.add_(up, alpha: _loraScale);
+        return y.add(up, alpha: _loraScale);
     }
 
     /// <summary>Attaches LoRA factors A (r, in) and B (out, r) with scale alpha / r.</summary>

@@ -30,7 +30,7 @@ public sealed class Mlp : nn.Module
     public Tensor Forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        Tensor gated = nn.functional.silu(GateProj.Forward(x)).mul_(UpProj.Forward(x));
+        Tensor gated = nn.functional.silu(GateProj.Forward(x)).mul(UpProj.Forward(x));
         return DownProj.Forward(gated).MoveToOuterDisposeScope();
     }
 }

@@ -67,7 +67,7 @@ public sealed class RotaryEmbedding : IDisposable
         Tensor x1 = x.narrow(-1, 0, half);
         Tensor x2 = x.narrow(-1, half, half);
         Tensor rotated = cat([x2.neg(), x1], -1); // rotate_half
-        return x.mul(cos).add_(rotated.mul_(sin)).MoveToOuterDisposeScope();
+        return x.mul(cos).add(rotated.mul(sin)).MoveToOuterDisposeScope();
     }
 
     private (Tensor, Tensor) BuildTables(double theta, long length)

@@ -12,8 +12,7 @@ internal static class TokenizerCommand
     {
         Option<DirectoryInfo[]> input = new("--input")
         {
-            Description = "Directory to read source files from, recursively (repeatable).",
-            Required = true,
+            Description = "Directory to read source files from, recursively (repeatable); or use --corpus.",
             AllowMultipleArgumentsPerToken = true,
         };
         input.AcceptExistingOnly();
@@ -44,19 +43,55 @@ internal static class TokenizerCommand
             Description = "Stop adding files (in path order) once this many bytes are selected.",
         };
 
+        Option<FileInfo?> corpus = new("--corpus")
+        {
+            Description = "Train on the documents of a corpus.jsonl from 'training corpus' instead of --input directories.",
+        };
+
         Command command = new("tokenizer", "Train a byte-level BPE tokenizer and write tokenizer.json.")
         {
-            input, extensions, vocabSize, output, maxBytes,
+            input, extensions, vocabSize, output, maxBytes, corpus,
         };
-        command.SetAction(parseResult => Run(
+        command.Validators.Add(result =>
+        {
+            bool hasInput = result.GetResult(input) is not null, hasCorpus = result.GetResult(corpus) is not null;
+            if (hasInput == hasCorpus) result.AddError("Give either --input DIR... or --corpus FILE.");
+        });
+        command.SetAction(parseResult => parseResult.GetValue(corpus) is FileInfo corpusFile
+            ? RunOnCorpus(
+                parseResult.InvocationConfiguration.Output,
+                corpusFile,
+                parseResult.GetValue(vocabSize),
+                parseResult.GetRequiredValue(output))
+            : Run(
             parseResult.InvocationConfiguration.Output,
             parseResult.InvocationConfiguration.Error,
-            parseResult.GetRequiredValue(input),
+            parseResult.GetValue(input) ?? [],
             parseResult.GetRequiredValue(extensions),
             parseResult.GetValue(vocabSize),
             parseResult.GetRequiredValue(output),
             parseResult.GetValue(maxBytes)));
         return command;
+    }
+
+    private static int RunOnCorpus(TextWriter console, FileInfo corpus, int vocabSize, DirectoryInfo output)
+    {
+        int minimumVocabSize = 256 + BpeTrainerOptions.DefaultSpecialTokens.Count;
+        if (vocabSize < minimumVocabSize) throw new ArgumentException($"--vocab-size must be at least {minimumVocabSize}.");
+        Stopwatch total = Stopwatch.StartNew();
+        long documents = 0;
+        Dictionary<string, long> wordCounts = WordCounter.Count(Data.CorpusJsonl.Read(corpus.FullName).Select(d =>
+        {
+            Interlocked.Increment(ref documents);
+            return d.Text;
+        }));
+        TrainedBpe bpe = new BpeTrainer(new BpeTrainerOptions { VocabSize = vocabSize }).Train(wordCounts);
+        Directory.CreateDirectory(output.FullName);
+        string path = Path.Combine(output.FullName, "tokenizer.json");
+        TokenizerJsonWriter.WriteFile(bpe, path);
+        console.WriteLine($"Read {documents:N0} corpus documents from {corpus.FullName}. Distinct words: {wordCounts.Count:N0}. Merges learned: {bpe.Merges.Count:N0}. Vocabulary: {bpe.VocabSize:N0}.");
+        console.WriteLine($"Wrote {path}. Elapsed: {total.Elapsed.TotalSeconds:F1} s.");
+        return 0;
     }
 
     private static int Run(TextWriter console, TextWriter error, DirectoryInfo[] inputs, string[] extensions, int vocabSize, DirectoryInfo output, long? maxBytes)

@@ -10,7 +10,7 @@ public sealed class BenchmarkCatalogTests
     [InlineData("humaneval", 164, "HumanEval/0", "HumanEval/163")]
     [InlineData("mbpp", 500, "11", "510")]
     [InlineData("mbpp-sanitized", 427, "2", "809")]
-    [InlineData("humaneval-cs", 158, "HumanEval_23_strlen", "HumanEval_39_prime_fib")]
+    [InlineData("humaneval-cs", 158, "HumanEval_23_strlen", "HumanEval_56_correct_bracketing")]
     [InlineData("mbpp-cs", 386, null, null)]
     [InlineData("mbppplus", 399, "Mbpp/2", "Mbpp/809")]
     public void Load_Benchmark_HasAllProblems(string name, int count, string? first, string? last)

@@ -49,7 +49,9 @@ public sealed class PassAtKCommandTests
         (int exitCode, string output, _) = Run("--help");
 
         Assert.Equal(0, exitCode);
-        Assert.Contains("passk  Print the unbiased pass@k estimate", output, StringComparison.Ordinal);
+        Assert.Matches(@"\n  passk +Print the unbiased pass@k estimate", output);
+        Assert.Matches(@"\n  run +Evaluate a model", output);
+        Assert.Matches(@"\n  exec <file> +Run one program file in the sandbox", output);
     }
 
     [Theory]

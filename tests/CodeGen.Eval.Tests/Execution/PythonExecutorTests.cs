@@ -30,6 +30,6 @@ public sealed class PythonExecutorTests(SandboxFixture fixture)
             CancellationToken.None);
 
         Assert.Equal(ExecutionStatus.Passed, result.Status);
-        Assert.Equal("1 1 False ['HOME', 'LANG', 'LC_CTYPE', 'PATH', 'PYTHONDONTWRITEBYTECODE', 'PYTHONHASHSEED', 'TMPDIR']\n", result.Stdout);
+        Assert.Equal("1 1 False ['HOME', 'LANG', 'PATH', 'PWD', 'PYTHONDONTWRITEBYTECODE', 'PYTHONHASHSEED', 'TMPDIR']\n", result.Stdout);
     }
 }
