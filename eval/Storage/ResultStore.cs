@@ -6,8 +6,9 @@ namespace CodeGen.Eval.Storage;
 
 /// <summary>
 /// The SQLite store of evaluation runs and their samples (WAL mode, so the dashboard can read while a run
-/// writes). The read API (<see cref="ListRuns"/>, <see cref="FindRun"/>, <see cref="GetSamples"/>) is what
-/// other projects use; writing is the eval harness's business. The schema version lives in
+/// writes). The read API (<see cref="ListRuns"/>, the <c>FindRun</c> overloads, <see cref="CountSamplesByRun"/>,
+/// <see cref="GetSamples"/>, <see cref="GetSampleOutcomes"/>, <see cref="GetSample"/>) is what other projects use;
+/// writing is the eval harness's business. The schema version lives in
 /// <c>PRAGMA user_version</c> and opening a store for writing applies any missing migrations in order.
 /// </summary>
 public sealed class ResultStore : IDisposable
@@ -95,19 +96,87 @@ public sealed class ResultStore : IDisposable
             var samples = new List<SampleRecord>();
             while (reader.Read())
             {
-                samples.Add(new SampleRecord(
-                    reader.GetString(0),
-                    reader.GetInt32(1),
-                    reader.GetString(2),
-                    reader.GetString(3),
-                    reader.GetString(4),
-                    reader.IsDBNull(5) ? null : reader.GetInt32(5),
-                    reader.GetDouble(6),
-                    reader.GetString(7),
-                    reader.GetString(8)));
+                samples.Add(ReadSample(reader));
             }
 
             return samples;
+        }
+    }
+
+    /// <summary>The schema version recorded in the file (<c>PRAGMA user_version</c>); 0 for a store no eval wrote.</summary>
+    public int FileSchemaVersion => UserVersion();
+
+    /// <summary>Whether the file has the runs and samples tables (a store from before versioning may not).</summary>
+    public bool HasTables()
+    {
+        lock (_gate)
+        {
+            using SqliteCommand command = _connection.CreateCommand();
+            command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('runs', 'samples')";
+            return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 2;
+        }
+    }
+
+    /// <summary>The run with this id, or null.</summary>
+    public RunSummary? FindRun(long id) => QueryRuns("WHERE id = $id", null, id).SingleOrDefault();
+
+    /// <summary>How many samples each run has stored, by run id (runs without samples are absent).</summary>
+    public IReadOnlyDictionary<long, int> CountSamplesByRun()
+    {
+        lock (_gate)
+        {
+            using SqliteCommand command = _connection.CreateCommand();
+            command.CommandText = "SELECT run_id, COUNT(*) FROM samples GROUP BY run_id";
+            using SqliteDataReader reader = command.ExecuteReader();
+            var counts = new Dictionary<long, int>();
+            while (reader.Read())
+            {
+                counts[reader.GetInt64(0)] = reader.GetInt32(1);
+            }
+
+            return counts;
+        }
+    }
+
+    /// <summary>A run's samples without their texts (for tables and charts), in the order of <see cref="GetSamples"/>.</summary>
+    public IReadOnlyList<SampleOutcome> GetSampleOutcomes(long runId)
+    {
+        lock (_gate)
+        {
+            using SqliteCommand command = _connection.CreateCommand();
+            command.CommandText = "SELECT problem, sample_index, status, exit_code, duration_ms FROM samples WHERE run_id = $run ORDER BY rowid";
+            command.Parameters.AddWithValue("$run", runId);
+            using SqliteDataReader reader = command.ExecuteReader();
+            var outcomes = new List<SampleOutcome>();
+            while (reader.Read())
+            {
+                outcomes.Add(new SampleOutcome(
+                    reader.GetString(0),
+                    reader.GetInt32(1),
+                    reader.GetString(2),
+                    reader.IsDBNull(3) ? null : reader.GetInt32(3),
+                    reader.GetDouble(4)));
+            }
+
+            return outcomes;
+        }
+    }
+
+    /// <summary>One sample of a run with its texts, or null.</summary>
+    public SampleRecord? GetSample(long runId, string problem, int index)
+    {
+        lock (_gate)
+        {
+            using SqliteCommand command = _connection.CreateCommand();
+            command.CommandText = """
+                SELECT problem, sample_index, prompt_hash, completion, status, exit_code, duration_ms, stdout, stderr
+                FROM samples WHERE run_id = $run AND problem = $problem AND sample_index = $index
+                """;
+            command.Parameters.AddWithValue("$run", runId);
+            command.Parameters.AddWithValue("$problem", problem);
+            command.Parameters.AddWithValue("$index", index);
+            using SqliteDataReader reader = command.ExecuteReader();
+            return reader.Read() ? ReadSample(reader) : null;
         }
     }
 
@@ -243,7 +312,19 @@ public sealed class ResultStore : IDisposable
         }
     }
 
-    private List<RunSummary> QueryRuns(string clause, string? name)
+    // Columns: problem, sample_index, prompt_hash, completion, status, exit_code, duration_ms, stdout, stderr.
+    private static SampleRecord ReadSample(SqliteDataReader reader) => new(
+        reader.GetString(0),
+        reader.GetInt32(1),
+        reader.GetString(2),
+        reader.GetString(3),
+        reader.GetString(4),
+        reader.IsDBNull(5) ? null : reader.GetInt32(5),
+        reader.GetDouble(6),
+        reader.GetString(7),
+        reader.GetString(8));
+
+    private List<RunSummary> QueryRuns(string clause, string? name, long? id = null)
     {
         lock (_gate)
         {
@@ -252,6 +333,11 @@ public sealed class ResultStore : IDisposable
             if (name is not null)
             {
                 command.Parameters.AddWithValue("$name", name);
+            }
+
+            if (id is not null)
+            {
+                command.Parameters.AddWithValue("$id", id.Value);
             }
 
             using SqliteDataReader reader = command.ExecuteReader();

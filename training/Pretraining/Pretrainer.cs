@@ -172,7 +172,7 @@ internal sealed class Pretrainer
         if (!permutations.TryGetValue(epoch, out long[]? order))
         {
             order = [.. data.Train];
-            new Random(HashCode.Combine(_options.Seed, epoch)).Shuffle(order);
+            new Random(unchecked(_options.Seed * 1_000_003 + (int)epoch)).Shuffle(order); // not HashCode: it is salted per process
             permutations.Clear();
             permutations[epoch] = order;
         }

@@ -3,14 +3,17 @@ namespace CodeGen.Web.Storage;
 // What the results store file turned out to be.
 internal enum StoreStatus
 {
+    // A store this dashboard reads; the query ran.
+    Ready,
+
     // No file at the path: nothing has been evaluated yet.
     Missing,
 
-    // A SQLite file with a runs table.
-    HasRuns,
+    // A SQLite file without eval's tables or columns: written by an older eval (or not by eval at all).
+    OlderSchema,
 
-    // A SQLite file without a runs table: an older or foreign schema.
-    NoRunsTable,
+    // A store written by a newer eval than the one this dashboard was built with.
+    NewerSchema,
 
     // Something at the path that SQLite cannot read (not a database, a directory, no permission).
     Unreadable,

@@ -1,0 +1,9 @@
+namespace CodeGen.Eval.Storage;
+
+/// <summary>One executed sample of a run without its texts: what tables and charts need.</summary>
+/// <param name="Problem">The problem's task id.</param>
+/// <param name="Index">The sample's index within the problem (0-based).</param>
+/// <param name="Status">passed, failed, runtime_error, compile_error, timeout or sandbox_error.</param>
+/// <param name="ExitCode">The program's exit status; null if it never ran or was killed on timeout.</param>
+/// <param name="DurationMs">Compile plus run time in milliseconds.</param>
+public sealed record SampleOutcome(string Problem, int Index, string Status, int? ExitCode, double DurationMs);
