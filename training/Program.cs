@@ -8,6 +8,7 @@ RootCommand root = new("CodeGen training tools.")
     CorpusCommand.Create(),
     ShardsCommand.Create(),
     PretrainCommand.Create(),
+    ExportCommand.Create(),
 };
 
 try

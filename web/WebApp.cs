@@ -1,5 +1,8 @@
+using CodeGen.Eval.Storage;
 using CodeGen.Web.Components;
 using CodeGen.Web.Storage;
+using CodeGen.Web.Training;
+using Microsoft.Extensions.FileProviders;
 
 namespace CodeGen.Web;
 
@@ -19,10 +22,18 @@ internal static class WebApp
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(services =>
-            new ResultsStoreReader(options.DbPath, services.GetRequiredService<ILogger<ResultsStoreReader>>()));
+            new DashboardStore(options.DbPath, services.GetRequiredService<ILogger<DashboardStore>>()));
+        builder.Services.AddSingleton(services =>
+            new TrainingMetricsReader(options.TrainingDir, services.GetRequiredService<ILogger<TrainingMetricsReader>>()));
+        builder.Services.AddSingleton<ProblemTexts>();
         builder.Services.AddRazorComponents();
 
         WebApplication app = builder.Build();
+        // wwwroot is copied next to the assembly (see the project file), so it is found wherever the app runs from.
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = new PhysicalFileProvider(Path.Combine(AppContext.BaseDirectory, "wwwroot")),
+        });
         app.UseAntiforgery();
         app.MapRazorComponents<App>();
         return app;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CodeGen.Model;
+using CodeGen.Model.Tokenization;
 using CodeGen.Model.Weights;
 using CodeGen.Training.Checkpoints;
 using CodeGen.Training.Data;
@@ -29,7 +30,7 @@ internal sealed class Pretrainer
         _progress = progress;
     }
 
-    public static ModelConfig ModelConfigFor(PretrainOptions o, int vocabSize, int context) => new()
+    public static ModelConfig ModelConfigFor(PretrainOptions o, int vocabSize, int context, int? endOfText) => new()
     {
         ModelType = "llama",
         VocabSize = vocabSize,
@@ -44,6 +45,7 @@ internal sealed class Pretrainer
         RopeTheta = 10000,
         TieWordEmbeddings = true,
         TorchDtype = "float32",
+        EosTokenIds = endOfText is int eos ? [eos] : [],
     };
 
     /// <summary>Trains (resuming from the latest checkpoint when asked) and returns the last training loss.</summary>
@@ -54,7 +56,8 @@ internal sealed class Pretrainer
         using ShardSet data = ShardSet.Open(o.Data);
         if (data.Train.Count == 0) throw new InvalidDataException($"{o.Data} has no training sequences");
         int seqLen = data.Index.SeqLen;
-        ModelConfig config = ModelConfigFor(o, data.Index.VocabSize, seqLen);
+        int? endOfText = BpeTokenizer.Load(Path.Combine(o.Data, "tokenizer.json")).EndOfTextId;
+        ModelConfig config = ModelConfigFor(o, data.Index.VocabSize, seqLen, endOfText);
         Directory.CreateDirectory(o.Output);
         var store = new CheckpointStore(o.Output);
         store.RemoveIncomplete();
@@ -236,8 +239,7 @@ internal sealed class Pretrainer
         Directory.CreateDirectory(directory);
         model.Save(directory);
         File.Copy(Path.Combine(data.Directory, "tokenizer.json"), Path.Combine(directory, "tokenizer.json"), overwrite: true);
-        var generation = new JsonObject { ["bos_token_id"] = null, ["eos_token_id"] = config.EosTokenIds.Count > 0 ? config.EosTokenIds[0] : null, ["max_new_tokens"] = 128 };
-        File.WriteAllText(Path.Combine(directory, "generation_config.json"), generation.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        CheckpointExporter.WriteGenerationConfig(directory, config);
         _log.WriteLine($"exported {directory}");
     }
 }

@@ -43,6 +43,10 @@ internal sealed record ChartSpec(
                 dataset["spanGaps"] = true;
                 dataset["pointRadius"] = (series.Points?.Count ?? series.Values?.Count ?? 0) > 200 ? 0 : 2;
                 dataset["borderWidth"] = 1.5;
+                if (series.Dashed)
+                {
+                    dataset["borderDash"] = new JsonArray(6, 3);
+                }
             }
 
             datasets.Add(dataset);

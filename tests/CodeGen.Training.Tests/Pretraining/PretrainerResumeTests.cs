@@ -118,8 +118,14 @@ public sealed class PretrainerResumeTests : IDisposable
             Assert.True(File.Exists(Path.Combine(model, file)), $"{file} missing");
         using var loaded = CausalLM.Load(model, TorchSharp.torch.float32, TorchSharp.torch.CPU);
         Assert.Equal(1024, loaded.Config.VocabSize);
+        Assert.Equal([1018], loaded.Config.EosTokenIds); // <|endoftext|> of the fixture tokenizer
         Assert.Equal(["step-0000010", "step-0000012"], Directory.GetDirectories(Path.Combine(run, "checkpoints")).Select(Path.GetFileName).Order());
         Assert.Equal(12, File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Length);
+
+        // 'training export' of the newest checkpoint writes the same weights.
+        string exported = Path.Combine(_root, "exported");
+        Assert.Equal(12, CheckpointExporter.Export(run, exported).Step);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(model, "model.safetensors")), File.ReadAllBytes(Path.Combine(exported, "model.safetensors")));
     }
 
     [Fact]
