@@ -55,8 +55,10 @@ public sealed class Linear : nn.Module
     }
 
     /// <summary>Attaches LoRA factors A (r, in) and B (out, r) with scale alpha / r.</summary>
+    /// <exception cref="InvalidOperationException">A LoRA update is already attached.</exception>
     public void AttachLora(Tensor a, Tensor b, double alpha, bool trainable)
     {
+        if (HasLora) throw new InvalidOperationException($"{GetName()} already has a LoRA update attached; merge it first");
         if (a.shape.Length != 2 || b.shape.Length != 2 || a.shape[1] != InFeatures || b.shape[0] != OutFeatures || a.shape[0] != b.shape[1])
         {
             throw new ArgumentException(
@@ -79,6 +81,9 @@ public sealed class Linear : nn.Module
             using Tensor merged = Weight.to(float32).add_(delta);
             Weight.copy_(merged);
         }
+        // Unregister as well as dispose, so named_parameters() (and NamedWeights, Save) no longer list them.
+        ConditionallyRegisterParameter("lora_A", null);
+        ConditionallyRegisterParameter("lora_B", null);
         _loraA.Dispose();
         _loraB.Dispose();
         _loraA = null;

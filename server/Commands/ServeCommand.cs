@@ -16,9 +16,11 @@ internal static class ServeCommand
         Option<string?> apiKey = new("--api-key") { Description = "Require 'Authorization: Bearer KEY' (mandatory off loopback)." };
         Option<string> device = new("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
         Option<string> dtype = new("--dtype") { Description = "float32, bfloat16 or float16.", DefaultValueFactory = _ => "float32" };
+        Option<int> maxBatch = new("--max-batch") { Description = "Sequences decoded together (KV-cache slots).", DefaultValueFactory = _ => 8 };
+        Option<int> maxQueue = new("--max-queue") { Description = "Requests that may wait for a slot before 429.", DefaultValueFactory = _ => 64 };
         var root = new RootCommand("CodeGen inference server: serves a Llama/Qwen2 model over an OpenAI-compatible HTTP API.")
         {
-            model, host, port, apiKey, device, dtype,
+            model, host, port, apiKey, device, dtype, maxBatch, maxQueue,
         };
         root.SetAction(async (parse, cancellation) =>
         {
@@ -28,7 +30,10 @@ internal static class ServeCommand
                 parse.GetValue(port),
                 parse.GetValue(apiKey),
                 ModelLocator.ParseDevice(parse.GetRequiredValue(device)),
-                CausalLM.ParseDType(parse.GetRequiredValue(dtype)));
+                CausalLM.ParseDType(parse.GetRequiredValue(dtype)))
+            {
+                Engine = new EngineOptions { MaxBatch = parse.GetValue(maxBatch), MaxQueue = parse.GetValue(maxQueue) },
+            };
             options.Validate();
             await using WebApplication app = Build(options, []);
             await app.RunAsync(cancellation);
@@ -43,10 +48,20 @@ internal static class ServeCommand
         options.Validate();
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
         builder.WebHost.UseUrls($"http://{(options.Host.Contains(':') ? $"[{options.Host}]" : options.Host)}:{options.Port}");
+        // The body limit is enforced by the endpoints (400 with a JSON error), not by Kestrel's 413.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.AddSingleton(new ModelHost(options.ModelDirectory, options.DType, options.Device));
+        builder.Services.AddSingleton(options.Engine);
+        builder.Services.AddSingleton<EngineMetrics>();
+        builder.Services.AddSingleton<EngineLoop>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<EngineLoop>());
         WebApplication app = builder.Build();
+        app.UseMiddleware<StatusMetricsMiddleware>();
         if (!string.IsNullOrEmpty(options.ApiKey)) app.UseMiddleware<ApiKeyMiddleware>(options.ApiKey);
         ModelEndpoints.Map(app);
+        CompletionEndpoints.Map(app);
+        MetricsEndpoint.Map(app);
         return app;
     }
 }

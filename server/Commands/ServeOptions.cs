@@ -12,6 +12,9 @@ namespace CodeGen.Server.Commands;
 /// <param name="DType">Weight dtype.</param>
 internal sealed record ServeOptions(string ModelDirectory, string Host, int Port, string? ApiKey, Device Device, ScalarType DType)
 {
+    /// <summary>How the engine runs (batch size, queue, chunking, timeouts).</summary>
+    public Engine.EngineOptions Engine { get; init; } = new();
+
     /// <summary>Whether <see cref="Host"/> is a loopback address (or "localhost").</summary>
     public bool IsLoopback => Host == "localhost" || (IPAddress.TryParse(Host, out IPAddress? ip) && IPAddress.IsLoopback(ip));
 
@@ -19,6 +22,8 @@ internal sealed record ServeOptions(string ModelDirectory, string Host, int Port
     public void Validate()
     {
         if (Port is < 0 or > 65535) throw new ArgumentException($"--port must be in 0..65535, got {Port}");
+        if (Engine.MaxBatch < 1) throw new ArgumentException($"--max-batch must be >= 1, got {Engine.MaxBatch}");
+        if (Engine.MaxQueue < 0) throw new ArgumentException($"--max-queue must be >= 0, got {Engine.MaxQueue}");
         if (!IsLoopback && string.IsNullOrEmpty(ApiKey))
             throw new ArgumentException($"--host {Host} exposes the server beyond loopback: --api-key is required");
     }

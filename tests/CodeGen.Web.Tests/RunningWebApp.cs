@@ -15,10 +15,12 @@ internal sealed class RunningWebApp : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static async Task<RunningWebApp> StartAsync(string dbPath)
+    public Uri BaseAddress => Client.BaseAddress!;
+
+    public static async Task<RunningWebApp> StartAsync(string dbPath, string? trainingDir = null)
     {
         // Port 0: Kestrel picks a free port and reports it in app.Urls once started.
-        WebApplication app = WebApp.Build(new WebOptions(dbPath, "http://127.0.0.1:0", TrainingDir: null));
+        WebApplication app = WebApp.Build(new WebOptions(dbPath, "http://127.0.0.1:0", trainingDir));
         await app.StartAsync();
         var client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()), Timeout = TimeSpan.FromSeconds(30) };
         return new RunningWebApp(app, client);

@@ -7,7 +7,7 @@ namespace CodeGen.Web.Charts;
 // canvas's data-chart attribute and wwwroot/dashboard.js hands it to Chart.js as is.
 // Type: Chart.js chart type (line, bar, doughnut). Labels: the category axis (null with a numeric x axis).
 // XTitle, YTitle: axis titles. YMin, YMax: fixed y range (pass rates: 0 to 1).
-internal sealed record ChartSpec(
+public sealed record ChartSpec(
     string Type,
     IReadOnlyList<string>? Labels,
     IReadOnlyList<ChartDataset> Datasets,

@@ -1,7 +1,7 @@
 namespace CodeGen.Web.Runs;
 
 // One problem in two runs: the fraction of its samples that passed in each (null: not in that run).
-internal sealed record ProblemPair(string Problem, double? RateA, double? RateB)
+public sealed record ProblemPair(string Problem, double? RateA, double? RateB)
 {
     // A problem counts as solved in a run when at least half of its samples passed (with one sample: it passed).
     public static bool Solved(double? rate) => rate >= 0.5;

@@ -9,7 +9,7 @@ namespace CodeGen.Web.Runs;
 // PassAt1: stored pass@1, or null while the run has not finished.
 // TopK, PassAtTopK: the largest k with a stored pass@k above 1 (null when only pass@1 exists).
 // Duration: finished minus started; null while running.
-internal sealed record RunRow(
+public sealed record RunRow(
     long Id,
     string Name,
     string Model,

@@ -7,7 +7,7 @@ namespace CodeGen.Web.Runs;
 // Benchmark, Model: exact values to keep (empty: all).
 // Sort: a RunSort column key; Descending: its direction.
 // Page: 1-based; PageSize: rows per page (clamped to 10-500, default 50).
-internal sealed record RunsQuery(string? Search, string? Benchmark, string? Model, string Sort, bool Descending, int Page, int PageSize)
+public sealed record RunsQuery(string? Search, string? Benchmark, string? Model, string Sort, bool Descending, int Page, int PageSize)
 {
     public const int DefaultPageSize = 50;
 

@@ -1,7 +1,7 @@
 namespace CodeGen.Web.Storage;
 
 // What the results store file turned out to be.
-internal enum StoreStatus
+public enum StoreStatus
 {
     // A store this dashboard reads; the query ran.
     Ready,

@@ -1,0 +1,148 @@
+using System.Text.Json;
+using CodeGen.Model.Tokenization;
+
+namespace CodeGen.Server.OpenAi;
+
+/// <summary>
+/// Reads and validates the JSON body of /v1/completions and /v1/chat/completions by hand, so every bad field gets
+/// a 400 whose message names it (a binder's generic error would not).
+/// </summary>
+internal static class CompletionRequestParser
+{
+    public const int MaxN = 16;
+    public const int MaxLogprobs = 20;
+    public const int MaxStops = 16;
+
+    /// <summary>Parses a completions body; <paramref name="chatPrompt"/> renders chat messages when given (chat endpoint).</summary>
+    public static CompletionRequest Parse(JsonElement root, string modelName, int vocabSize, int context, BpeTokenizer? tokenizer,
+        Func<JsonElement, string>? chatPrompt = null)
+    {
+        if (root.ValueKind != JsonValueKind.Object) throw new RequestValidationException("request body must be a JSON object");
+        string? model = OptionalString(root, "model");
+        if (model is not null && model != modelName)
+            throw new RequestValidationException($"model '{model}' is not served here; this server serves '{modelName}'");
+        foreach ((string field, string what) in new[] { ("constrain", "constrained decoding"), ("speculative", "speculative decoding") })
+        {
+            string? value = OptionalString(root, field);
+            if (value is not null && value != "none")
+                throw new RequestValidationException($"{field}: '{value}' is not available yet ({what} is not implemented); use \"none\"");
+        }
+
+        List<int> ids;
+        string promptText;
+        if (chatPrompt is not null)
+        {
+            if (!root.TryGetProperty("messages", out JsonElement messages) || messages.ValueKind != JsonValueKind.Array || messages.GetArrayLength() == 0)
+                throw new RequestValidationException("messages must be a non-empty array of {role, content}");
+            promptText = chatPrompt(messages);
+            ids = [.. tokenizer!.Encode(promptText)];
+        }
+        else
+        {
+            (ids, promptText) = Prompt(root, tokenizer, vocabSize);
+        }
+        if (root.TryGetProperty("suffix", out JsonElement suffix) && suffix.ValueKind != JsonValueKind.Null)
+        {
+            if (suffix.ValueKind != JsonValueKind.String) throw new RequestValidationException("suffix must be a string");
+            if (tokenizer is not { FimPrefixId: int pre, FimSuffixId: int suf, FimMiddleId: int mid })
+                throw new RequestValidationException("suffix (fill-in-the-middle) needs a tokenizer with <|fim_prefix|>, <|fim_suffix|> and <|fim_middle|> tokens");
+            ids = [pre, .. ids, suf, .. tokenizer.Encode(suffix.GetString()!, parseSpecialTokens: false), mid];
+        }
+        if (ids.Count >= context)
+            throw new RequestValidationException($"prompt has {ids.Count} tokens; the model's context is {context} tokens, leaving no room to generate");
+
+        int maxTokens = OptionalInt(root, chatPrompt is null ? "max_tokens" : "max_completion_tokens") ?? OptionalInt(root, "max_tokens") ?? 16;
+        if (maxTokens < 0) throw new RequestValidationException($"max_tokens must be >= 0, got {maxTokens}");
+        double temperature = OptionalDouble(root, "temperature") ?? 1.0;
+        if (temperature < 0 || double.IsNaN(temperature)) throw new RequestValidationException($"temperature must be >= 0, got {temperature}");
+        double topP = OptionalDouble(root, "top_p") ?? 1.0;
+        if (!(topP > 0 && topP <= 1)) throw new RequestValidationException($"top_p must be in (0, 1], got {topP}");
+        int topK = OptionalInt(root, "top_k") ?? 0;
+        if (topK < 0) throw new RequestValidationException($"top_k must be >= 0, got {topK}");
+        double penalty = OptionalDouble(root, "repetition_penalty") ?? 1.0;
+        if (!(penalty > 0)) throw new RequestValidationException($"repetition_penalty must be > 0, got {penalty}");
+        int n = OptionalInt(root, "n") ?? 1;
+        if (n is < 1 or > MaxN) throw new RequestValidationException($"n must be between 1 and {MaxN}, got {n}");
+        int? logprobs = root.TryGetProperty("logprobs", out JsonElement lp) && lp.ValueKind == JsonValueKind.True ? 0 : OptionalInt(root, "logprobs");
+        if (chatPrompt is not null && logprobs is not null) logprobs = OptionalInt(root, "top_logprobs") ?? 0;
+        if (logprobs is < 0 or > MaxLogprobs) throw new RequestValidationException($"logprobs must be between 0 and {MaxLogprobs}, got {logprobs}");
+
+        return new CompletionRequest
+        {
+            Model = model,
+            PromptIds = ids,
+            PromptText = promptText,
+            // Clamped, not rejected, when the context leaves less room: finish_reason "length" tells the client.
+            MaxTokens = Math.Min(maxTokens, context - ids.Count),
+            Temperature = temperature,
+            TopP = topP,
+            TopK = topK,
+            RepetitionPenalty = penalty,
+            N = n,
+            Stop = Stops(root),
+            Stream = OptionalBool(root, "stream") ?? false,
+            Seed = OptionalInt(root, "seed"),
+            Logprobs = logprobs,
+            Echo = OptionalBool(root, "echo") ?? false,
+        };
+    }
+
+    private static (List<int>, string) Prompt(JsonElement root, BpeTokenizer? tokenizer, int vocabSize)
+    {
+        if (!root.TryGetProperty("prompt", out JsonElement prompt) || prompt.ValueKind == JsonValueKind.Null)
+            throw new RequestValidationException("prompt is required (a string or an array of token ids)");
+        if (prompt.ValueKind == JsonValueKind.String)
+        {
+            string text = prompt.GetString()!;
+            if (text.Length == 0) throw new RequestValidationException("prompt is empty");
+            if (tokenizer is null) throw new RequestValidationException("this model has no tokenizer.json: send the prompt as an array of token ids");
+            return ([.. tokenizer.Encode(text)], text);
+        }
+        if (prompt.ValueKind != JsonValueKind.Array) throw new RequestValidationException("prompt must be a string or an array of token ids");
+        if (prompt.GetArrayLength() == 0) throw new RequestValidationException("prompt is empty");
+        var ids = new List<int>();
+        int index = 0;
+        foreach (JsonElement item in prompt.EnumerateArray())
+        {
+            if (item.ValueKind == JsonValueKind.String || item.ValueKind == JsonValueKind.Array)
+                throw new RequestValidationException("a list of several prompts is not supported; send one prompt per request (use n for several samples)");
+            if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt32(out int id))
+                throw new RequestValidationException($"prompt[{index}] is not a token id (an integer)");
+            if (id < 0 || id >= vocabSize)
+                throw new RequestValidationException($"prompt[{index}] = {id} is not a valid token id (vocabulary size {vocabSize})");
+            ids.Add(id);
+            index++;
+        }
+        return (ids, tokenizer?.Decode(ids) ?? "");
+    }
+
+    private static IReadOnlyList<string> Stops(JsonElement root)
+    {
+        if (!root.TryGetProperty("stop", out JsonElement stop) || stop.ValueKind == JsonValueKind.Null) return [];
+        if (stop.ValueKind == JsonValueKind.String) return stop.GetString()!.Length == 0 ? [] : [stop.GetString()!];
+        if (stop.ValueKind != JsonValueKind.Array) throw new RequestValidationException("stop must be a string or an array of strings");
+        if (stop.GetArrayLength() > MaxStops) throw new RequestValidationException($"stop may hold at most {MaxStops} sequences");
+        return stop.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String
+            ? e.GetString()!
+            : throw new RequestValidationException("stop must be a string or an array of strings")).Where(s => s.Length > 0).ToArray();
+    }
+
+    private static string? OptionalString(JsonElement root, string name) =>
+        !root.TryGetProperty(name, out JsonElement e) || e.ValueKind == JsonValueKind.Null ? null
+        : e.ValueKind == JsonValueKind.String ? e.GetString() : throw new RequestValidationException($"{name} must be a string");
+
+    private static int? OptionalInt(JsonElement root, string name) =>
+        !root.TryGetProperty(name, out JsonElement e) || e.ValueKind == JsonValueKind.Null ? null
+        : e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out int v) ? v
+        : throw new RequestValidationException($"{name} must be an integer");
+
+    private static double? OptionalDouble(JsonElement root, string name) =>
+        !root.TryGetProperty(name, out JsonElement e) || e.ValueKind == JsonValueKind.Null ? null
+        : e.ValueKind == JsonValueKind.Number ? e.GetDouble()
+        : throw new RequestValidationException($"{name} must be a number");
+
+    private static bool? OptionalBool(JsonElement root, string name) =>
+        !root.TryGetProperty(name, out JsonElement e) || e.ValueKind == JsonValueKind.Null ? null
+        : e.ValueKind is JsonValueKind.True or JsonValueKind.False ? e.GetBoolean()
+        : throw new RequestValidationException($"{name} must be true or false");
+}
