@@ -54,7 +54,7 @@ public sealed class Linear : nn.Module
         return y.add(up, alpha: _loraScale);
     }
 
-    /// <summary>Attaches LoRA factors A (r, in) and B (out, r) with scale alpha / r.</summary>
+    /// <summary>Attaches LoRA factors A (r, in) and B (out, r) with scale alpha / r; the layer takes ownership of both tensors.</summary>
     /// <exception cref="InvalidOperationException">A LoRA update is already attached.</exception>
     public void AttachLora(Tensor a, Tensor b, double alpha, bool trainable)
     {
@@ -64,9 +64,10 @@ public sealed class Linear : nn.Module
             throw new ArgumentException(
                 $"LoRA factors for {GetName()} must be A (r, {InFeatures}) and B ({OutFeatures}, r); got A [{string.Join(", ", a.shape)}], B [{string.Join(", ", b.shape)}]");
         }
+        _loraScale = alpha / a.shape[0];
+        // A Parameter takes over the tensor's handle: a and b are invalid from here on.
         _loraA = new Parameter(a, trainable);
         _loraB = new Parameter(b, trainable);
-        _loraScale = alpha / a.shape[0];
         register_parameter("lora_A", _loraA);
         register_parameter("lora_B", _loraB);
     }

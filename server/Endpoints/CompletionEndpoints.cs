@@ -105,6 +105,8 @@ internal static partial class CompletionEndpoints
             buffer.Write(chunk, 0, read);
         }
         if (buffer.Length == 0) throw new RequestValidationException("request body is empty; send a JSON object");
+        if (!System.Text.Unicode.Utf8.IsValid(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
+            throw new RequestValidationException("request body is not valid UTF-8");
         try
         {
             return JsonDocument.Parse(buffer.ToArray());

@@ -24,6 +24,7 @@ internal sealed partial class EngineLoop : IHostedService, IDisposable
     private int _pending;
     private volatile bool _accepting = true;
     private volatile int _slotsUsed;
+    private int _disposed;
 
     public EngineLoop(ModelHost host, EngineOptions options, EngineMetrics metrics, ILogger<EngineLoop> logger)
     {
@@ -141,6 +142,7 @@ internal sealed partial class EngineLoop : IHostedService, IDisposable
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return; // registered both as a singleton and a hosted service
         _stop.Cancel();
         _signal.Release();
         _thread?.Join(TimeSpan.FromSeconds(5));

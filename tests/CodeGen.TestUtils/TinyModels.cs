@@ -30,4 +30,40 @@ public static class TinyModels
     /// <summary>A random model for <paramref name="config"/> (std 0.2 so logits are far from uniform).</summary>
     public static CausalLM Random(ModelConfig config, long seed = 1, ScalarType? dtype = null) =>
         new(config, new RandomWeightSource(seed, dtype ?? float32, CPU, std: 0.2), dtype ?? float32, CPU);
+
+    /// <summary>
+    /// Writes a servable model directory: a tiny random Llama (std 0.2, so greedy text varies) with the project's
+    /// small tokenizer (vocab 1024, &lt;|endoftext|&gt; = 1018 as EOS), and optionally a ChatML chat template.
+    /// </summary>
+    public static string SaveServable(string directory, bool chatTemplate = false, int maxPositions = 256)
+    {
+        ModelConfig config = new()
+        {
+            ModelType = "llama",
+            VocabSize = 1024,
+            HiddenSize = 32,
+            IntermediateSize = 64,
+            NumHiddenLayers = 2,
+            NumAttentionHeads = 4,
+            NumKeyValueHeads = 2,
+            HeadDim = 8,
+            MaxPositionEmbeddings = maxPositions,
+            RmsNormEps = 1e-5,
+            TieWordEmbeddings = true,
+            EosTokenIds = [1018],
+        };
+        using (var model = Random(config, seed: 11))
+        {
+            model.Save(directory);
+        }
+        File.Copy(Path.Combine(SmallTokenizerFile), Path.Combine(directory, "tokenizer.json"), overwrite: true);
+        if (chatTemplate)
+        {
+            File.WriteAllText(Path.Combine(directory, "tokenizer_config.json"),
+                """{"chat_template": "{% for message in messages %}<|im_start|>{{ message.role }}\n{{ message.content }}<|im_end|>\n{% endfor %}<|im_start|>assistant\n"}""");
+        }
+        return directory;
+    }
+
+    private static string SmallTokenizerFile => Path.Combine(Fixtures.SmallTokenizer, "tokenizer.json");
 }

@@ -80,9 +80,9 @@ public sealed class PeftAdapterTests : IDisposable
             adapter.ApplyTo(merged, merge: true);
         }
 
-        Assert.Equal(
-            factors.Keys.Order(StringComparer.Ordinal),
-            unmerged.named_modules().Where(m => m.module is Linear { HasLora: true }).Select(m => m.name).Order(StringComparer.Ordinal));
+        Assert.All(factors.Keys, module => Assert.True(FindLinear(unmerged, module).HasLora));
+        Assert.Equal(6, unmerged.named_modules().Select(m => m.module).OfType<Linear>().Distinct().Count(l => l.HasLora));
+        Assert.Equal(12, unmerged.NamedWeights().Count(w => w.Key.Contains(".lora_", StringComparison.Ordinal)));
         using Tensor ids = tensor(_ids);
         using Tensor a = unmerged.Forward(ids);
         using Tensor b = merged.Forward(ids);
@@ -191,7 +191,7 @@ public sealed class PeftAdapterTests : IDisposable
         Assert.Equal(
             $"{_dir}/adapter_model.safetensors: tensor 'base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight' has shape [4, 31]; expected [4, 32]",
             e.Message);
-        Assert.True(model.Body.Layers[0].Mlp.DownProj.Weight.equal(before).item<bool>()); // checked before anything was merged
+        Assert.True(model.Body.Layers[0].Mlp.DownProj.Weight.eq(before).all().item<bool>()); // checked before anything was merged
     }
 
     [Fact]

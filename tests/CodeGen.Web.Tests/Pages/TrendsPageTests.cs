@@ -1,3 +1,4 @@
+using System.Text.Json;
 using AngleSharp.Dom;
 
 namespace CodeGen.Web.Tests.Pages;
@@ -20,9 +21,12 @@ public sealed class TrendsPageTests : IDisposable
                 ["other-model", "mbpp", "1", "0.250", "0.250", "0.250", "mbpp-run 2025-01-03 12:05"],
             ],
             page.Rows("#trend-table"));
-        string chart = page.QuerySelector("canvas#trend-chart")!.GetAttribute("data-chart")!;
-        Assert.Contains("\"labels\":[\"2025-01-01 12:01\",\"2025-01-02 12:01\",\"2025-01-03 12:05\"]", chart, StringComparison.Ordinal);
-        Assert.Contains("{\"label\":\"tiny-llama · humaneval\",\"data\":[0.5,0.75,null]", chart, StringComparison.Ordinal);
+        using JsonDocument chart = JsonDocument.Parse(page.QuerySelector("canvas#trend-chart")!.GetAttribute("data-chart")!);
+        JsonElement data = chart.RootElement.GetProperty("data");
+        Assert.Equal(["2025-01-01 12:01", "2025-01-02 12:01", "2025-01-03 12:05"], data.GetProperty("labels").EnumerateArray().Select(l => l.GetString()!).ToArray());
+        Assert.Equal(
+            [("tiny-llama · humaneval", "0.5,0.75,null"), ("other-model · mbpp", "null,null,0.25")],
+            data.GetProperty("datasets").EnumerateArray().Select(d => (d.GetProperty("label").GetString()!, string.Join(',', d.GetProperty("data").EnumerateArray().Select(v => v.GetRawText())))).ToArray());
     }
 
     [Fact]

@@ -1,0 +1,287 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using CodeGen.Model;
+using CodeGen.Model.Generation;
+using CodeGen.Model.Sampling;
+using CodeGen.Model.Tokenization;
+using static TorchSharp.torch;
+
+namespace CodeGen.Server.Tests.Endpoints;
+
+public sealed class CompletionEndpointsTests(ServerFixture server) : IClassFixture<ServerFixture>
+{
+    private const string Prompt = "def add(a, b):\n    return";
+
+    private BpeTokenizer Tokenizer => BpeTokenizer.Load(Path.Combine(server.ModelDirectory, "tokenizer.json"));
+
+    private string ExpectedGreedy(string prompt, int maxTokens)
+    {
+        using var model = CausalLM.Load(server.ModelDirectory, float32, CPU);
+        var ids = Tokenizer.Encode(prompt);
+        GenerationResult result = BatchGenerator.Generate(model, [new GenerationRequest(ids, maxTokens, SamplingOptions.Greedy, model.Config.EosTokenIds)])[0];
+        return Tokenizer.Decode(result.Tokens, skipSpecialTokens: true);
+    }
+
+    private static async Task<List<JsonElement>> ReadEventsAsync(HttpResponseMessage response)
+    {
+        var events = new List<JsonElement>();
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        string? line;
+        bool done = false;
+        while ((line = await reader.ReadLineAsync()) is not null)
+        {
+            if (!line.StartsWith("data: ", StringComparison.Ordinal)) continue;
+            string data = line[6..];
+            if (data == "[DONE]")
+            {
+                done = true;
+                break;
+            }
+            events.Add(JsonDocument.Parse(data).RootElement.Clone());
+        }
+        Assert.True(done, "stream did not end with data: [DONE]");
+        return events;
+    }
+
+    [Fact]
+    public async Task Completions_Greedy_EqualsOfflineGeneratorText()
+    {
+        (HttpStatusCode status, JsonElement body) = await server.PostAsync("/v1/completions", new { prompt = Prompt, max_tokens = 12, temperature = 0 });
+        Assert.Equal(HttpStatusCode.OK, status);
+        JsonElement choice = body.GetProperty("choices")[0];
+        Assert.Equal(ExpectedGreedy(Prompt, 12), choice.GetProperty("text").GetString());
+        Assert.Equal("text_completion", body.GetProperty("object").GetString());
+        Assert.Equal(Tokenizer.Encode(Prompt).Count, body.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task Completions_Stream_ChunksConcatenateToTheSameTextAndEndWithDone()
+    {
+        (_, JsonElement whole) = await server.PostAsync("/v1/completions", new { prompt = Prompt, max_tokens = 10, temperature = 0 });
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
+        {
+            Content = JsonContent.Create(new { prompt = Prompt, max_tokens = 10, temperature = 0, stream = true }),
+        };
+        using HttpResponseMessage response = await server.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        List<JsonElement> events = await ReadEventsAsync(response);
+        string text = string.Concat(events.Select(e => e.GetProperty("choices")[0].GetProperty("text").GetString()));
+        Assert.Equal(whole.GetProperty("choices")[0].GetProperty("text").GetString(), text);
+        Assert.Equal(whole.GetProperty("choices")[0].GetProperty("finish_reason").GetString(),
+            events[^1].GetProperty("choices")[0].GetProperty("finish_reason").GetString());
+    }
+
+    [Fact]
+    public async Task Completions_StopSequence_TextEndsBeforeItWithFinishStop()
+    {
+        string free = ExpectedGreedy(Prompt, 20);
+        Assert.True(free.Length >= 6, $"greedy text too short to pick a stop sequence: '{free}'");
+        string stop = free.Substring(3, 3);
+        int at = free.IndexOf(stop, StringComparison.Ordinal);
+        (_, JsonElement body) = await server.PostAsync("/v1/completions", new { prompt = Prompt, max_tokens = 20, temperature = 0, stop = new[] { stop } });
+        JsonElement choice = body.GetProperty("choices")[0];
+        Assert.Equal(free[..at], choice.GetProperty("text").GetString());
+        Assert.Equal("stop", choice.GetProperty("finish_reason").GetString());
+    }
+
+    [Fact]
+    public async Task Completions_NWithSeed_SameSeedSameChoicesAndChoicesDiffer()
+    {
+        var request = new { prompt = Prompt, max_tokens = 16, temperature = 1.0, n = 3, seed = 1234 };
+        (_, JsonElement a) = await server.PostAsync("/v1/completions", request);
+        (_, JsonElement b) = await server.PostAsync("/v1/completions", request);
+        string[] Texts(JsonElement body) => body.GetProperty("choices").EnumerateArray().Select(c => c.GetProperty("text").GetString()!).ToArray();
+        Assert.Equal(3, Texts(a).Length);
+        Assert.Equal(Texts(a), Texts(b));
+        Assert.Equal([0, 1, 2], a.GetProperty("choices").EnumerateArray().Select(c => c.GetProperty("index").GetInt32()));
+        Assert.True(Texts(a).Distinct().Count() > 1, "three seeded samples should not all be equal");
+    }
+
+    [Fact]
+    public async Task Completions_LogprobsAndEcho_OneEntryPerTokenAndPromptPrefix()
+    {
+        (_, JsonElement body) = await server.PostAsync("/v1/completions", new { prompt = Prompt, max_tokens = 5, temperature = 0, logprobs = 3, echo = true });
+        JsonElement choice = body.GetProperty("choices")[0];
+        Assert.StartsWith(Prompt, choice.GetProperty("text").GetString());
+        JsonElement logprobs = choice.GetProperty("logprobs");
+        Assert.Equal(5, logprobs.GetProperty("tokens").GetArrayLength());
+        Assert.Equal(5, body.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+        foreach (JsonElement top in logprobs.GetProperty("top_logprobs").EnumerateArray())
+        {
+            Assert.InRange(top.EnumerateObject().Count(), 1, 3);
+            Assert.All(top.EnumerateObject(), p => Assert.True(p.Value.GetDouble() <= 0));
+        }
+        // Greedy: the chosen token is the most likely one.
+        double first = logprobs.GetProperty("token_logprobs")[0].GetDouble();
+        Assert.Equal(logprobs.GetProperty("top_logprobs")[0].EnumerateObject().Max(p => p.Value.GetDouble()), first, 4);
+    }
+
+    [Fact]
+    public async Task Completions_TokenIdPrompt_Accepted()
+    {
+        var ids = Tokenizer.Encode(Prompt);
+        (HttpStatusCode status, JsonElement body) = await server.PostAsync("/v1/completions", new { prompt = ids, max_tokens = 12, temperature = 0 });
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(ExpectedGreedy(Prompt, 12), body.GetProperty("choices")[0].GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task Completions_MaxTokensBeyondContext_ClampedWithFinishLength()
+    {
+        (HttpStatusCode status, JsonElement body) = await server.PostAsync("/v1/completions", new { prompt = Prompt, max_tokens = 100_000, temperature = 0, stop = new[] { "\u0001" } });
+        Assert.Equal(HttpStatusCode.OK, status);
+        JsonElement usage = body.GetProperty("usage");
+        string finish = body.GetProperty("choices")[0].GetProperty("finish_reason").GetString()!;
+        if (finish == "length") Assert.Equal(256, usage.GetProperty("total_tokens").GetInt32()); // the context
+        else Assert.Equal("stop", finish); // the model emitted EOS first
+    }
+
+    [Fact]
+    public async Task Batching_16ConcurrentGreedyRequests_EqualTheSameRequestsOneAtATime()
+    {
+        string[] prompts = Enumerable.Range(0, 16).Select(i => $"def f{i}(x):\n    return x * {i}").ToArray();
+        var sequential = new List<string>();
+        foreach (string p in prompts)
+        {
+            (_, JsonElement body) = await server.PostAsync("/v1/completions", new { prompt = p, max_tokens = 10 + prompts.Length % 3, temperature = 0 });
+            sequential.Add(body.GetProperty("choices")[0].GetProperty("text").GetString()!);
+        }
+        var concurrent = await Task.WhenAll(prompts.Select(async p =>
+        {
+            (_, JsonElement body) = await server.PostAsync("/v1/completions", new { prompt = p, max_tokens = 10 + prompts.Length % 3, temperature = 0 });
+            return body.GetProperty("choices")[0].GetProperty("text").GetString()!;
+        }));
+        Assert.Equal(sequential, concurrent);
+    }
+
+    [Fact]
+    public async Task Stream_ClientDisconnects_SlotFreedAndOthersFinish()
+    {
+        Task<(HttpStatusCode, JsonElement)> other = server.PostAsync("/v1/completions", new { prompt = "class A:", max_tokens = 30, temperature = 0 });
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
+        {
+            Content = JsonContent.Create(new { prompt = Prompt, max_tokens = 200, temperature = 0.8, seed = 1, stream = true, stop = new[] { "\u0001" } }),
+        };
+        HttpResponseMessage response = await server.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        Assert.StartsWith("data: ", await reader.ReadLineAsync());
+        response.Dispose(); // disconnect mid-stream
+        (HttpStatusCode status, JsonElement body) = await other;
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(ExpectedGreedy("class A:", 30), body.GetProperty("choices")[0].GetProperty("text").GetString());
+        for (int i = 0; i < 200 && server.EngineLoop.SlotsUsed > 0; i++) await Task.Delay(25);
+        Assert.Equal(0, server.EngineLoop.SlotsUsed);
+        Assert.Equal(0, await server.MetricAsync("codegen_kv_cache_slots_used"));
+    }
+
+    [Fact]
+    public async Task PrefixCache_PromptExtendingThePrevious_ReusesItsKvAndGivesTheSameText()
+    {
+        string first = "public static int Sum(int[] values)\n{\n    int total = 0;";
+        string second = first + "\n    foreach";
+        await server.PostAsync("/v1/completions", new { prompt = first, max_tokens = 4, temperature = 0 });
+        double before = await server.MetricAsync("codegen_prefix_cache_reused_tokens_total");
+        (_, JsonElement body) = await server.PostAsync("/v1/completions", new { prompt = second, max_tokens = 8, temperature = 0 });
+        double reused = await server.MetricAsync("codegen_prefix_cache_reused_tokens_total") - before;
+        Assert.True(reused >= Tokenizer.Encode(first).Count - 2, $"only {reused} prompt tokens were reused");
+        Assert.Equal(ExpectedGreedy(second, 8), body.GetProperty("choices")[0].GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task Chat_ChatMlTemplate_AnswersAsAssistant()
+    {
+        (HttpStatusCode status, JsonElement body) = await server.PostAsync("/v1/chat/completions", new
+        {
+            messages = new[] { new { role = "user", content = "Write a function." } },
+            max_tokens = 6,
+            temperature = 0,
+        });
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("chat.completion", body.GetProperty("object").GetString());
+        JsonElement message = body.GetProperty("choices")[0].GetProperty("message");
+        Assert.Equal("assistant", message.GetProperty("role").GetString());
+        string expected = ExpectedGreedy("<|im_start|>user\nWrite a function.<|im_end|>\n<|im_start|>assistant\n", 6);
+        int end = expected.IndexOf("<|im_end|>", StringComparison.Ordinal);
+        Assert.Equal(end >= 0 ? expected[..end] : expected, message.GetProperty("content").GetString());
+    }
+
+    public static TheoryData<string, string> BadBodies => new()
+    {
+        { "{\"prompt\": \"x\", ", "malformed JSON" },
+        { "[1, 2]", "request body must be a JSON object" },
+        { "{\"prompt\": \"x\", \"max_tokens\": \"ten\"}", "max_tokens must be an integer" },
+        { "{\"prompt\": \"x\", \"max_tokens\": -1}", "max_tokens must be >= 0, got -1" },
+        { "{\"prompt\": \"\"}", "prompt is empty" },
+        { "{\"prompt\": []}", "prompt is empty" },
+        { "{\"max_tokens\": 3}", "prompt is required (a string or an array of token ids)" },
+        { "{\"prompt\": [1, 5000]}", "prompt[1] = 5000 is not a valid token id (vocabulary size 1024)" },
+        { "{\"prompt\": [1, -3]}", "prompt[1] = -3 is not a valid token id (vocabulary size 1024)" },
+        { "{\"prompt\": \"x\", \"temperature\": -0.5}", "temperature must be >= 0, got -0.5" },
+        { "{\"prompt\": \"x\", \"top_p\": 0}", "top_p must be in (0, 1], got 0" },
+        { "{\"prompt\": \"x\", \"top_p\": 1.5}", "top_p must be in (0, 1], got 1.5" },
+        { "{\"prompt\": \"x\", \"n\": 0}", "n must be between 1 and 16, got 0" },
+        { "{\"prompt\": \"x\", \"model\": \"gpt-4\"}", "model 'gpt-4' is not served here; this server serves '" },
+        { "{\"prompt\": \"x\", \"stop\": 5}", "stop must be a string or an array of strings" },
+        { "{\"prompt\": \"x\", \"constrain\": \"csharp\"}", "constrain: 'csharp' is not available yet" },
+        { "{\"prompt\": \"x\", \"speculative\": \"ngram\"}", "speculative: 'ngram' is not available yet" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadBodies))]
+    public async Task Completions_BadInput_400WithMessageAndServerKeepsServing(string body, string message)
+    {
+        (HttpStatusCode status, JsonElement error) = await server.PostRawAsync("/v1/completions", Encoding.UTF8.GetBytes(body));
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("invalid_request_error", error.GetProperty("error").GetProperty("type").GetString());
+        Assert.StartsWith(message, error.GetProperty("error").GetProperty("message").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/health")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Completions_PromptOverContext_400SaysTheNumbers()
+    {
+        int[] ids = Enumerable.Repeat(65, 300).ToArray();
+        (HttpStatusCode status, JsonElement error) = await server.PostAsync("/v1/completions", new { prompt = ids });
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("prompt has 300 tokens; the model's context is 256 tokens, leaving no room to generate", error.GetProperty("error").GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task Completions_InvalidUtf8_400()
+    {
+        byte[] body = [.. Encoding.ASCII.GetBytes("{\"prompt\": \"a"), 0xC3, 0x28, .. Encoding.ASCII.GetBytes("\"}")];
+        (HttpStatusCode status, JsonElement error) = await server.PostRawAsync("/v1/completions", body);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("UTF-8", error.GetProperty("error").GetProperty("message").GetString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Completions_50MegabyteBody_400AndServerKeepsServing()
+    {
+        byte[] body = Encoding.ASCII.GetBytes("{\"prompt\": \"" + new string('a', 50 << 20) + "\"}");
+        (HttpStatusCode status, JsonElement error) = await server.PostRawAsync("/v1/completions", body);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.StartsWith("request body of 52428814 bytes exceeds the limit of 4194304 bytes", error.GetProperty("error").GetProperty("message").GetString());
+        (HttpStatusCode after, _) = await server.PostAsync("/v1/completions", new { prompt = Prompt, max_tokens = 2 });
+        Assert.Equal(HttpStatusCode.OK, after);
+    }
+
+    [Fact]
+    public async Task Metrics_AfterRequests_PrometheusTextWithTheContractsSeries()
+    {
+        await server.PostAsync("/v1/completions", new { prompt = Prompt, max_tokens = 3, temperature = 0 });
+        string text = await server.Client.GetStringAsync("/metrics");
+        foreach (string series in new[]
+        {
+            "codegen_requests_total{status=\"200\"}", "codegen_queue_depth", "codegen_running_batch_size", "codegen_generated_tokens_total",
+            "codegen_time_to_first_token_seconds_bucket", "codegen_inter_token_latency_seconds_bucket", "codegen_kv_cache_usage_ratio",
+            "codegen_speculative_acceptance_rate", "codegen_constraint_rejections_total",
+        })
+        {
+            Assert.Contains(series, text);
+        }
+        Assert.True(await server.MetricAsync("codegen_generated_tokens_total") >= 3);
+    }
+}
