@@ -2,10 +2,10 @@ using System.CommandLine;
 using CodeGen.Bench;
 
 // Benchmarks that print tables (timings never go in pass/fail tests). See docs/BENCHMARKS.md.
-var root = new RootCommand("CodeGen benchmarks.") { DecodeBenchmark.Create() };
+var root = new RootCommand("CodeGen benchmarks.") { DecodeBenchmark.Create(), ServeBenchmark.Create() };
 try
 {
-    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (ArgumentException e)
 {
