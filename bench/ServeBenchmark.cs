@@ -128,16 +128,14 @@ internal static class ServeBenchmark
             results.Add(await client.CompleteAsync(EditorPrompt(step, options.EditChars, options.PromptIds), options.MaxTokens, null, options.RequestTimeout, run));
         LevelSummary all = LevelSummary.From(results, watch.Elapsed.TotalSeconds);
         LevelSummary later = LevelSummary.From(results.Skip(1).ToList(), watch.Elapsed.TotalSeconds);
-        var table = new Table().AddColumns("steps", "errors", "TTFT first ms", "TTFT p50 ms", "TTFT p95 ms", "TTFT p99 ms", "ITL p50 ms", "tokens");
+        var table = new Table().AddColumns("steps", "errors", "tokens", "TTFT ms first", "TTFT ms p50/p95/p99 (rest)", "ITL ms p50/p95/p99");
         table.AddRow(
             all.Requests.ToString(CultureInfo.InvariantCulture),
             Markup.Escape(all.ErrorText),
+            all.Tokens.ToString(CultureInfo.InvariantCulture),
             LevelSummary.Format((results.FirstOrDefault()?.TimeToFirstToken ?? double.NaN) * 1000),
-            LevelSummary.Format(later.TimeToFirstTokenMs.P50),
-            LevelSummary.Format(later.TimeToFirstTokenMs.P95),
-            LevelSummary.Format(later.TimeToFirstTokenMs.P99),
-            LevelSummary.Format(all.InterTokenLatencyMs.P50),
-            all.Tokens.ToString(CultureInfo.InvariantCulture));
+            Triple(later.TimeToFirstTokenMs),
+            Triple(all.InterTokenLatencyMs));
         AnsiConsole.MarkupLine($"editor: {options.Requests} sequential prompts, each {options.EditChars} {(options.PromptIds is null ? "characters" : "ids")} longer than the last; TTFT percentiles exclude the first (cold) prompt");
         AnsiConsole.Write(table);
         return all.Errors.Count == 0 ? 0 : 1;
@@ -201,18 +199,17 @@ internal static class ServeBenchmark
 
     private static void PrintLevels(IReadOnlyList<(int Level, LevelSummary Summary)> levels, string label)
     {
-        var table = new Table().AddColumns(label, "requests", "ok", "errors", "tokens", "wall s", "tok/s",
-            "TTFT p50 ms", "TTFT p95 ms", "TTFT p99 ms", "ITL p50 ms", "ITL p95 ms", "ITL p99 ms");
+        var table = new Table().AddColumns(label, "requests", "ok", "errors", "tokens", "wall s", "tok/s", "TTFT ms p50/p95/p99", "ITL ms p50/p95/p99");
         foreach ((int level, LevelSummary s) in levels)
         {
             table.AddRow(level.ToString(CultureInfo.InvariantCulture), s.Requests.ToString(CultureInfo.InvariantCulture),
                 s.Succeeded.ToString(CultureInfo.InvariantCulture), Markup.Escape(s.ErrorText), s.Tokens.ToString(CultureInfo.InvariantCulture),
-                LevelSummary.Format(s.WallSeconds, "F2"), LevelSummary.Format(s.TokensPerSecond),
-                LevelSummary.Format(s.TimeToFirstTokenMs.P50), LevelSummary.Format(s.TimeToFirstTokenMs.P95), LevelSummary.Format(s.TimeToFirstTokenMs.P99),
-                LevelSummary.Format(s.InterTokenLatencyMs.P50), LevelSummary.Format(s.InterTokenLatencyMs.P95), LevelSummary.Format(s.InterTokenLatencyMs.P99));
+                LevelSummary.Format(s.WallSeconds, "F2"), LevelSummary.Format(s.TokensPerSecond), Triple(s.TimeToFirstTokenMs), Triple(s.InterTokenLatencyMs));
         }
         AnsiConsole.Write(table);
     }
+
+    private static string Triple(Quantiles q) => $"{LevelSummary.Format(q.P50)} / {LevelSummary.Format(q.P95)} / {LevelSummary.Format(q.P99)}";
 
     private static JsonNode Prompt(Settings options, int request) => options.PromptIds is { } ids
         ? new JsonArray(ids.Select(i => (JsonNode)i).ToArray())
