@@ -197,15 +197,21 @@ internal static class ServeBenchmark
         }
     }
 
+    // One column per level, one row per figure: fits a terminal whatever the number of levels.
     private static void PrintLevels(IReadOnlyList<(int Level, LevelSummary Summary)> levels, string label)
     {
-        var table = new Table().AddColumns(label, "requests", "ok", "errors", "tokens", "wall s", "tok/s", "TTFT ms p50/p95/p99", "ITL ms p50/p95/p99");
-        foreach ((int level, LevelSummary s) in levels)
-        {
-            table.AddRow(level.ToString(CultureInfo.InvariantCulture), s.Requests.ToString(CultureInfo.InvariantCulture),
-                s.Succeeded.ToString(CultureInfo.InvariantCulture), Markup.Escape(s.ErrorText), s.Tokens.ToString(CultureInfo.InvariantCulture),
-                LevelSummary.Format(s.WallSeconds, "F2"), LevelSummary.Format(s.TokensPerSecond), Triple(s.TimeToFirstTokenMs), Triple(s.InterTokenLatencyMs));
-        }
+        var table = new Table().AddColumn("");
+        foreach ((int level, _) in levels) table.AddColumn(new TableColumn($"{label} {level}").RightAligned());
+        void Row(string name, Func<LevelSummary, string> cell) => table.AddRow([name, .. levels.Select(l => Markup.Escape(cell(l.Summary)))]);
+        Row("requests", s => s.Requests.ToString(CultureInfo.InvariantCulture));
+        Row("ok", s => s.Succeeded.ToString(CultureInfo.InvariantCulture));
+        if (levels.Any(l => l.Summary.Disconnected > 0)) Row("disconnected on purpose", s => s.Disconnected.ToString(CultureInfo.InvariantCulture));
+        Row("errors", s => s.ErrorText);
+        Row("generated tokens", s => s.Tokens.ToString(CultureInfo.InvariantCulture));
+        Row("wall s", s => LevelSummary.Format(s.WallSeconds, "F2"));
+        Row("tokens/s (aggregate)", s => LevelSummary.Format(s.TokensPerSecond));
+        Row("TTFT ms p50/p95/p99", s => Triple(s.TimeToFirstTokenMs));
+        Row("ITL ms p50/p95/p99", s => Triple(s.InterTokenLatencyMs));
         AnsiConsole.Write(table);
     }
 

@@ -9,6 +9,7 @@ RootCommand root = new("CodeGen training tools.")
     ShardsCommand.Create(),
     PretrainCommand.Create(),
     ExportCommand.Create(),
+    PerplexityFilterCommand.Create(),
 };
 
 try

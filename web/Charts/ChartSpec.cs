@@ -62,6 +62,12 @@ public sealed record ChartSpec(
         if (Type != "doughnut")
         {
             var y = new JsonObject { ["title"] = Title(YTitle) };
+            if (Type == "bar")
+            {
+                // Bars count things: whole-number ticks.
+                y["ticks"] = new JsonObject { ["precision"] = 0 };
+            }
+
             if (YMin is double min)
             {
                 y["min"] = min;
