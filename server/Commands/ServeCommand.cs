@@ -16,11 +16,12 @@ internal static class ServeCommand
         Option<string?> apiKey = new("--api-key") { Description = "Require 'Authorization: Bearer KEY' (mandatory off loopback)." };
         Option<string> device = new("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
         Option<string> dtype = new("--dtype") { Description = "float32, bfloat16 or float16.", DefaultValueFactory = _ => "float32" };
+        Option<string?> adapter = new("--adapter") { Description = "Hugging Face PEFT LoRA adapter directory, merged into the weights at load." };
         Option<int> maxBatch = new("--max-batch") { Description = "Sequences decoded together (KV-cache slots).", DefaultValueFactory = _ => 8 };
         Option<int> maxQueue = new("--max-queue") { Description = "Requests that may wait for a slot before 429.", DefaultValueFactory = _ => 64 };
         var root = new RootCommand("CodeGen inference server: serves a Llama/Qwen2 model over an OpenAI-compatible HTTP API.")
         {
-            model, host, port, apiKey, device, dtype, maxBatch, maxQueue,
+            model, host, port, apiKey, device, dtype, adapter, maxBatch, maxQueue,
         };
         root.SetAction(async (parse, cancellation) =>
         {
@@ -33,6 +34,7 @@ internal static class ServeCommand
                 CausalLM.ParseDType(parse.GetRequiredValue(dtype)))
             {
                 Engine = new EngineOptions { MaxBatch = parse.GetValue(maxBatch), MaxQueue = parse.GetValue(maxQueue) },
+                AdapterDirectory = parse.GetValue(adapter),
             };
             options.Validate();
             await using WebApplication app = Build(options, []);
@@ -51,7 +53,7 @@ internal static class ServeCommand
         // The body limit is enforced by the endpoints (400 with a JSON error), not by Kestrel's 413.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
-        builder.Services.AddSingleton(new ModelHost(options.ModelDirectory, options.DType, options.Device));
+        builder.Services.AddSingleton(new ModelHost(options.ModelDirectory, options.DType, options.Device, options.AdapterDirectory));
         builder.Services.AddSingleton(options.Engine);
         builder.Services.AddSingleton<EngineMetrics>();
         builder.Services.AddSingleton<EngineLoop>();

@@ -8,7 +8,7 @@ internal static class ModelEndpoints
     public static void Map(WebApplication app)
     {
         app.MapGet("/health", (ModelHost host) => host.IsReady
-            ? Results.Json(new { status = "ok", model = host.Name })
+            ? Results.Json(new { status = "ok", model = host.Name, adapter = host.AdapterName })
             : host.LoadError is { } error
                 ? Results.Json(new { status = "error", model = host.Name, error = error.Message }, statusCode: 503)
                 : Results.Json(new { status = "loading", model = host.Name }, statusCode: 503));

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using CodeGen.Model;
+using CodeGen.Model.Lora;
 using CodeGen.Model.Tokenization;
 using static TorchSharp.torch;
 
@@ -13,7 +14,7 @@ internal sealed class ModelHost : IDisposable
 {
     private readonly Task<CausalLM> _loading;
 
-    public ModelHost(string directory, ScalarType dtype, Device device, Action<CausalLM>? afterLoad = null)
+    public ModelHost(string directory, ScalarType dtype, Device device, string? adapterDirectory = null)
     {
         Directory = directory;
         Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
@@ -21,13 +22,22 @@ internal sealed class ModelHost : IDisposable
         string tokenizerPath = Path.Combine(directory, "tokenizer.json");
         Tokenizer = File.Exists(tokenizerPath) ? BpeTokenizer.Load(tokenizerPath) : null;
         ChatTemplate = ReadChatTemplate(Path.Combine(directory, "tokenizer_config.json"));
+        // Read (and validate) the adapter now so a bad --adapter fails at start; apply it once the weights are in.
+        PeftAdapter? adapter = adapterDirectory is null ? null : PeftAdapter.Load(adapterDirectory);
+        AdapterName = adapterDirectory is null ? null : Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(adapterDirectory)));
         _loading = Task.Run(() =>
         {
-            CausalLM model = CausalLM.Load(directory, dtype, device);
-            afterLoad?.Invoke(model);
-            return model;
+            using (adapter)
+            {
+                CausalLM model = CausalLM.Load(directory, dtype, device);
+                adapter?.ApplyTo(model, merge: true); // merged at load: serving costs nothing extra
+                return model;
+            }
         });
     }
+
+    /// <summary>The LoRA adapter merged into the weights, if any.</summary>
+    public string? AdapterName { get; }
 
     /// <summary>The model directory.</summary>
     public string Directory { get; }
