@@ -10,6 +10,7 @@ RootCommand root = new("CodeGen training tools.")
     PretrainCommand.Create(),
     ExportCommand.Create(),
     PerplexityFilterCommand.Create(),
+    BaselineCommand.Create(),
 };
 
 try

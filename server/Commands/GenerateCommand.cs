@@ -3,6 +3,7 @@ using System.Globalization;
 using CodeGen.Model;
 using CodeGen.Model.Generation;
 using CodeGen.Model.Sampling;
+using CodeGen.Model.Tokenization;
 using CodeGen.Server.Engine;
 using static TorchSharp.torch;
 
@@ -17,7 +18,8 @@ internal static class GenerateCommand
     public static Command Create()
     {
         Option<string?> model = new("--model") { Description = "Hugging Face model directory (default: the bundled model)." };
-        Option<string> promptIds = new("--prompt-ids") { Description = "Prompt token ids, comma-separated, e.g. 1,2,3.", Required = true };
+        Option<string?> promptIds = new("--prompt-ids") { Description = "Prompt token ids, comma-separated, e.g. 1,2,3." };
+        Option<string?> prompt = new("--prompt") { Description = "Prompt text (needs the model's tokenizer.json); the continuation is printed before the ids." };
         Option<int> maxTokens = new("--max-tokens") { Description = "Tokens to generate.", DefaultValueFactory = _ => 16 };
         Option<bool> greedy = new("--greedy") { Description = "Greedy decoding (same as --temperature 0)." };
         Option<double> temperature = new("--temperature") { Description = "Sampling temperature (0 = greedy).", DefaultValueFactory = _ => 1.0 };
@@ -34,13 +36,32 @@ internal static class GenerateCommand
 
         var command = new Command("generate", "Generate from token ids with the engine, without HTTP, and print the ids.")
         {
-            model, promptIds, maxTokens, greedy, temperature, topP, topK, repetitionPenalty, seed, printIds, printLogits, device, dtype,
+            model, promptIds, prompt, maxTokens, greedy, temperature, topP, topK, repetitionPenalty, seed, printIds, printLogits, device, dtype,
         };
+        command.Validators.Add(result =>
+        {
+            if ((result.GetResult(promptIds) is null) == (result.GetResult(prompt) is null)) result.AddError("Give either --prompt-ids or --prompt.");
+        });
         command.SetAction(parse =>
         {
+            string modelDirectory = ModelLocator.Resolve(parse.GetValue(model));
+            BpeTokenizer? tokenizer = null;
+            IReadOnlyList<int> ids;
+            if (parse.GetValue(prompt) is string text)
+            {
+                string path = Path.Combine(modelDirectory, "tokenizer.json");
+                if (!File.Exists(path)) throw new ArgumentException($"--prompt needs {path}; this model is used with --prompt-ids");
+                tokenizer = BpeTokenizer.Load(path);
+                ids = tokenizer.Encode(text);
+                if (ids.Count == 0) throw new ArgumentException("--prompt is empty");
+            }
+            else
+            {
+                ids = ParseIds(parse.GetValue(promptIds)!);
+            }
             var options = new GenerateOptions(
-                ModelLocator.Resolve(parse.GetValue(model)),
-                ParseIds(parse.GetRequiredValue(promptIds)),
+                modelDirectory,
+                ids,
                 parse.GetValue(maxTokens),
                 new SamplingOptions
                 {
@@ -53,13 +74,13 @@ internal static class GenerateCommand
                 parse.GetValue(printLogits),
                 ModelLocator.ParseDevice(parse.GetRequiredValue(device)),
                 CausalLM.ParseDType(parse.GetRequiredValue(dtype)));
-            return Run(options, parse.InvocationConfiguration.Output);
+            return Run(options, parse.InvocationConfiguration.Output, tokenizer);
         });
         return command;
     }
 
     /// <summary>Loads the model, generates, and writes logits lines (if asked) and the ids line.</summary>
-    public static int Run(GenerateOptions options, TextWriter output)
+    public static int Run(GenerateOptions options, TextWriter output, BpeTokenizer? tokenizer = null)
     {
         options.Sampling.Validate();
         using CausalLM model = CausalLM.Load(options.ModelDirectory, options.DType, options.Device);
@@ -75,6 +96,7 @@ internal static class GenerateCommand
             };
         }
         GenerationResult result = BatchGenerator.Generate(model, [request], observer)[0];
+        if (tokenizer is not null) output.WriteLine(tokenizer.Decode(result.Tokens, skipSpecialTokens: true));
         output.WriteLine(string.Join(',', result.Tokens));
         return 0;
     }
