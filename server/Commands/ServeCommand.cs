@@ -17,11 +17,12 @@ internal static class ServeCommand
         Option<string> device = new("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
         Option<string> dtype = new("--dtype") { Description = "float32, bfloat16 or float16.", DefaultValueFactory = _ => "float32" };
         Option<string?> adapter = new("--adapter") { Description = "Hugging Face PEFT LoRA adapter directory, merged into the weights at load." };
+        Option<bool> noPrefixCache = new("--no-prefix-cache") { Description = "Recompute every prompt from scratch (to measure the prefix cache's gain)." };
         Option<int> maxBatch = new("--max-batch") { Description = "Sequences decoded together (KV-cache slots).", DefaultValueFactory = _ => 8 };
         Option<int> maxQueue = new("--max-queue") { Description = "Requests that may wait for a slot before 429.", DefaultValueFactory = _ => 64 };
         var root = new RootCommand("CodeGen inference server: serves a Llama/Qwen2 model over an OpenAI-compatible HTTP API.")
         {
-            model, host, port, apiKey, device, dtype, adapter, maxBatch, maxQueue,
+            model, host, port, apiKey, device, dtype, adapter, maxBatch, maxQueue, noPrefixCache,
         };
         root.SetAction(async (parse, cancellation) =>
         {
@@ -33,7 +34,7 @@ internal static class ServeCommand
                 ModelLocator.ParseDevice(parse.GetRequiredValue(device)),
                 CausalLM.ParseDType(parse.GetRequiredValue(dtype)))
             {
-                Engine = new EngineOptions { MaxBatch = parse.GetValue(maxBatch), MaxQueue = parse.GetValue(maxQueue) },
+                Engine = new EngineOptions { MaxBatch = parse.GetValue(maxBatch), MaxQueue = parse.GetValue(maxQueue), PrefixCache = !parse.GetValue(noPrefixCache) },
                 AdapterDirectory = parse.GetValue(adapter),
             };
             options.Validate();

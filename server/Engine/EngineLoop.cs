@@ -96,7 +96,7 @@ internal sealed partial class EngineLoop : IHostedService, IDisposable
         }
         int context = model.Config.MaxPositionEmbeddings;
         using KvCache cache = model.CreateCache(_options.MaxBatch, context);
-        var slots = new SlotAllocator(cache);
+        var slots = new SlotAllocator(cache, _options.PrefixCache);
         var scheduler = new Scheduler(slots, _options, context, _host.Tokenizer, _metrics);
         var runner = new ModelRunner(model, cache);
         while (!_stop.IsCancellationRequested)

@@ -24,6 +24,9 @@ internal sealed record EngineOptions
     /// <summary>A request still running after this long is ended with an error ("timeout"). Default 300 s.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(300);
 
+    /// <summary>Reuse the KV of a freed slot whose tokens prefix a new prompt. Default on (off only to measure its gain).</summary>
+    public bool PrefixCache { get; init; } = true;
+
     /// <summary>Largest accepted request body in bytes. Default 4 MiB.</summary>
     public long MaxBodyBytes { get; init; } = 4L << 20;
 }

@@ -14,9 +14,12 @@ internal sealed class SlotAllocator
     private readonly List<int> _free; // least recently freed first
     private readonly List<int>?[] _held;
 
-    public SlotAllocator(KvCache cache)
+    private readonly bool _reusePrefixes;
+
+    public SlotAllocator(KvCache cache, bool reusePrefixes = true)
     {
         _cache = cache;
+        _reusePrefixes = reusePrefixes;
         for (int i = 0; i < cache.Slots; i++) cache.Allocate(); // the allocator owns every slot
         _free = Enumerable.Range(0, cache.Slots).ToList();
         _held = new List<int>?[cache.Slots];
@@ -37,7 +40,7 @@ internal sealed class SlotAllocator
         for (int i = 0; i < _free.Count; i++)
         {
             List<int>? held = _held[_free[i]];
-            if (held is null) continue;
+            if (held is null || !_reusePrefixes) continue;
             int limit = Math.Min(held.Count, prompt.Count - 1); // the last prompt token must run to give logits
             int length = 0;
             while (length < limit && held[length] == prompt[length]) length++;
