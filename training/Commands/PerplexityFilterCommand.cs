@@ -33,7 +33,8 @@ internal static class PerplexityFilterCommand
             string path = parse.GetRequiredValue(output).FullName;
             File.WriteAllLines(path, result.Kept.Select(d => JsonSerializer.Serialize(d, json)));
             TextWriter console = parse.InvocationConfiguration.Output;
-            console.WriteLine($"median perplexity {result.MedianPerplexity:F2}, cut-off {result.MaxPerplexity:F2}: kept {result.Kept.Count:N0}, removed {result.Removed:N0}");
+            console.WriteLine($"kept {result.Kept.Count:N0}, removed {result.Removed:N0}; median perplexity by language (cut-off = {parse.GetValue(multiple)} x): "
+                + string.Join(", ", result.MediansByLanguage.Select(m => $"{m.Key} {m.Value:F2}")));
             foreach (string removed in result.RemovedPaths.Take(20)) console.WriteLine($"  removed {removed}");
             return 0;
         });

@@ -33,5 +33,19 @@ public sealed class PerplexityFilterTests
         Assert.Equal(["b.py", "d.py", "f.py"], result.RemovedPaths);
     }
 
+    [Fact]
+    public void Apply_TwoLanguages_EachJudgedAgainstItsOwnMedian()
+    {
+        // C# around 10, Python around 100: one corpus-wide median (about 55) would drop every Python file.
+        var scores = new Dictionary<string, double> { ["c1"] = 9, ["c2"] = 10, ["c3"] = 11, ["c4"] = 40, ["p1"] = 90, ["p2"] = 100, ["p3"] = 110, ["p4"] = 250 };
+        CorpusDocument[] documents = [.. scores.Keys.Select(k => new CorpusDocument(k, k[0] == 'c' ? "csharp" : "python", "t", "MIT", k, k))];
+
+        PerplexityFilterResult result = new PerplexityFilter(text => Math.Log(scores[text])).Apply(documents);
+
+        Assert.Equal(["c4"], result.RemovedPaths); // 40 > 3 × 10.5; 250 < 3 × 105
+        Assert.Equal(10.5, result.MediansByLanguage["csharp"], 9);
+        Assert.Equal(105, result.MediansByLanguage["python"], 9);
+    }
+
     private static CorpusDocument Document(string text) => new(text + ".py", "python", "test", "MIT", CorpusBuilder.Sha256Hex(text), text);
 }
