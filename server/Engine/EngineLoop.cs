@@ -32,7 +32,6 @@ internal sealed partial class EngineLoop : IHostedService, IDisposable
         _options = options;
         _metrics = metrics;
         _logger = logger;
-        metrics.Touch();
     }
 
     public EngineOptions Options => _options;

@@ -15,8 +15,6 @@ internal sealed class EngineMetrics
     private readonly Counter _finished;
     private readonly Histogram _ttft;
     private readonly Histogram _itl;
-    private readonly Gauge _acceptance;
-    private readonly Counter _rejections;
 
     public EngineMetrics()
     {
@@ -33,8 +31,9 @@ internal sealed class EngineMetrics
         double[] buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
         _ttft = f.CreateHistogram("codegen_time_to_first_token_seconds", "Time from arrival to the first generated token.", new HistogramConfiguration { Buckets = buckets });
         _itl = f.CreateHistogram("codegen_inter_token_latency_seconds", "Time between successive tokens of a sequence.", new HistogramConfiguration { Buckets = buckets });
-        _acceptance = f.CreateGauge("codegen_speculative_acceptance_rate", "Accepted / proposed draft tokens (0 until speculative decoding is enabled).");
-        _rejections = f.CreateCounter("codegen_constraint_rejections_total", "Tokens rejected by decoding constraints (0 until constraints are enabled).");
+        // Exported at 0 (prometheus-net publishes unlabelled series from creation) until those decoders exist.
+        f.CreateGauge("codegen_speculative_acceptance_rate", "Accepted / proposed draft tokens (0 until speculative decoding is enabled).");
+        f.CreateCounter("codegen_constraint_rejections_total", "Tokens rejected by decoding constraints (0 until constraints are enabled).");
     }
 
     public CollectorRegistry Registry { get; }
@@ -62,10 +61,4 @@ internal sealed class EngineMetrics
     public void InterToken(TimeSpan elapsed) => _itl.Observe(elapsed.TotalSeconds);
 
     public void Finished(string reason) => _finished.WithLabels(reason).Inc();
-
-    public void Touch()
-    {
-        _acceptance.Set(0);
-        _rejections.Inc(0);
-    }
 }

@@ -37,19 +37,14 @@ public static class TinyModels
     /// </summary>
     public static string SaveServable(string directory, bool chatTemplate = false, int maxPositions = 256)
     {
-        ModelConfig config = new()
+        // The Qwen2 test shape, as a plain Llama (no q/k/v bias) with the fixture tokenizer's vocabulary.
+        ModelConfig config = Qwen2Config(tied: true, maxPositions: maxPositions) with
         {
             ModelType = "llama",
             VocabSize = 1024,
-            HiddenSize = 32,
-            IntermediateSize = 64,
-            NumHiddenLayers = 2,
-            NumAttentionHeads = 4,
-            NumKeyValueHeads = 2,
-            HeadDim = 8,
-            MaxPositionEmbeddings = maxPositions,
+            AttentionBias = false,
+            RopeTheta = 10000,
             RmsNormEps = 1e-5,
-            TieWordEmbeddings = true,
             EosTokenIds = [1018],
         };
         using (var model = Random(config, seed: 11))

@@ -15,11 +15,13 @@ internal sealed class ShardSet : IDisposable
     private readonly List<(MemoryMappedFile File, MemoryMappedViewAccessor View, long Sequences)> _shards = [];
     private readonly long[] _train;
     private readonly long[] _validation;
+    private readonly ushort[] _readBuffer; // Read is called from one thread (the training loop); reused, not allocated per sequence
 
     private ShardSet(string directory, ShardIndex index)
     {
         Directory = directory;
         Index = index;
+        _readBuffer = new ushort[index.SeqLen + 1];
         foreach (ShardEntry entry in index.Shards)
         {
             string path = Path.Combine(directory, entry.File);
@@ -68,9 +70,8 @@ internal sealed class ShardSet : IDisposable
                 globalIndex -= sequences;
                 continue;
             }
-            var buffer = new ushort[length];
-            view.ReadArray(globalIndex * length * 2, buffer, 0, length);
-            for (int i = 0; i < length; i++) destination[i] = buffer[i];
+            view.ReadArray(globalIndex * length * 2, _readBuffer, 0, length);
+            for (int i = 0; i < length; i++) destination[i] = _readBuffer[i];
             return;
         }
         throw new ArgumentOutOfRangeException(nameof(globalIndex));
