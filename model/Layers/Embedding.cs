@@ -7,10 +7,16 @@ namespace CodeGen.Model.Layers;
 /// <summary>Token embedding table (vocab, hidden).</summary>
 public sealed class Embedding : nn.Module
 {
-    /// <summary>Reads "{prefix}.weight".</summary>
-    public Embedding(string prefix, long vocab, long hidden, IWeightSource source) : base(prefix)
+    /// <summary>
+    /// Reads "{prefix}.weight". With <paramref name="tiedOutput"/> the table is also the output projection, so it
+    /// is stored column-major (see <see cref="WeightLayout"/>): a decode step streams all of it once per token,
+    /// while a lookup reads only a few strided columns.
+    /// </summary>
+    public Embedding(string prefix, long vocab, long hidden, IWeightSource source, bool tiedOutput = false) : base(prefix)
     {
-        Weight = new Parameter(source.Get(prefix + ".weight", [vocab, hidden], WeightKind.Embedding), requires_grad: false);
+        Tensor table = source.Get(prefix + ".weight", [vocab, hidden], WeightKind.Embedding);
+        if (tiedOutput) table = WeightLayout.ToColumnMajor(table);
+        Weight = new Parameter(table, requires_grad: false);
         register_parameter("weight", Weight);
     }
 

@@ -20,7 +20,9 @@ public sealed class Linear : nn.Module
     {
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
-        Weight = new Parameter(source.Get(prefix + ".weight", [outFeatures, inFeatures], WeightKind.Matrix), requires_grad: false);
+        Tensor weight = source.Get(prefix + ".weight", [outFeatures, inFeatures], WeightKind.Matrix);
+        if (WeightLayout.PrefersColumnMajor(outFeatures, inFeatures)) weight = WeightLayout.ToColumnMajor(weight);
+        Weight = new Parameter(weight, requires_grad: false);
         register_parameter("weight", Weight);
         if (bias)
         {
@@ -35,7 +37,7 @@ public sealed class Linear : nn.Module
     /// <summary>Output width.</summary>
     public long OutFeatures { get; }
 
-    /// <summary>The weight matrix (out, in).</summary>
+    /// <summary>The weight matrix (out, in); stored column-major when <see cref="WeightLayout.PrefersColumnMajor"/> says so.</summary>
     public Parameter Weight { get; private set; }
 
     /// <summary>The bias (out), if any.</summary>

@@ -10,7 +10,7 @@ public sealed class TransformerBody : nn.Module
     /// <summary>Reads every weight under "model.".</summary>
     public TransformerBody(ModelConfig config, IWeightSource source) : base("model")
     {
-        EmbedTokens = new Embedding("model.embed_tokens", config.VocabSize, config.HiddenSize, source);
+        EmbedTokens = new Embedding("model.embed_tokens", config.VocabSize, config.HiddenSize, source, tiedOutput: config.TieWordEmbeddings);
         Layers = new ModuleList<DecoderLayer>(
             Enumerable.Range(0, config.NumHiddenLayers).Select(i => new DecoderLayer($"model.layers.{i}", i, config, source)).ToArray());
         Norm = new RmsNorm("model.norm", config.HiddenSize, config.RmsNormEps, source);
