@@ -34,9 +34,10 @@ internal static class DecodeBenchmark
     private static void Run(string[] shapes, string[] dtypes, int promptLength, int steps)
     {
         using var noGrad = no_grad();
-        double bandwidth = MeasureReadBandwidth();
-        AnsiConsole.MarkupLine($"threads: {get_num_threads()}; streaming read bandwidth (float32 mat-vec, 256 MiB): [bold]{bandwidth / 1e9:F1} GB/s[/]");
-        var table = new Table().AddColumns("shape", "dtype", "weights GB", "prefill tok/s", "decode b=1 tok/s", "floor b=1 tok/s", "b=1 / floor", "mat-vec only tok/s", "b=1 / mat-vec", "decode b=8 tok/s");
+        using var probe = new BandwidthProbe();
+        AnsiConsole.MarkupLine($"threads: {get_num_threads()}; read bandwidth probe: float32 mat-vec over 256 MiB, re-measured beside every decode step");
+        var table = new Table().AddColumns("shape", "dtype", "weights GB", "GB/s", "prefill tok/s", "decode b=1 tok/s", "floor b=1 tok/s", "b=1 / floor",
+            "mat-vec only tok/s", "b=1 / mat-vec", "decode b=8 tok/s");
         foreach (string shape in shapes)
         {
             foreach (string dtypeName in dtypes)
@@ -46,51 +47,111 @@ internal static class DecodeBenchmark
                 using var model = new CausalLM(config, new RandomWeightSource(1, dtype, CPU), dtype, CPU);
                 double weightBytes = model.NamedWeights().Sum(w => (double)w.Value.NumberOfElements * w.Value.ElementSize);
                 double prefill = MeasurePrefill(model, promptLength);
-                double decode1 = MeasureDecode(model, 1, steps);
+                Interleaved batch1 = MeasureBatch1(model, probe, weightBytes, steps);
                 double decode8 = MeasureDecode(model, 8, Math.Max(4, steps / 2));
-                double matVec = MeasureWeightsMatVec(model);
-                double floor = bandwidth / weightBytes;
-                table.AddRow(shape, dtypeName, $"{weightBytes / 1e9:F2}", $"{prefill:F1}", $"{decode1:F2}", $"{floor:F2}", $"{decode1 / floor:P0}",
-                    $"{matVec:F2}", $"{decode1 / matVec:P0}", $"{decode8:F2}");
+                table.AddRow(shape, dtypeName, $"{weightBytes / 1e9:F2}", $"{batch1.Bandwidth / 1e9:F1}", $"{prefill:F1}", $"{batch1.Decode:F2}",
+                    $"{batch1.Floor:F2}", $"{batch1.DecodeOverFloor:P0}", $"{batch1.MatVec:F2}", $"{batch1.DecodeOverMatVec:P0}", $"{decode8:F2}");
                 AnsiConsole.MarkupLine($"[grey]{shape} {dtypeName}: done[/]");
             }
         }
         AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine("[grey]Ratios are medians of per-round ratios: each round times one bandwidth probe, one decode step and one pass of " +
+            "every weight mat-vec back to back, so a busy neighbour slows all three alike.[/]");
+    }
+
+    // Medians over rounds of (bandwidth probe, batch-1 decode step, all weight mat-vecs), each round's ratios taken from
+    // figures measured within a fraction of a second of each other.
+    private sealed record Interleaved(double Bandwidth, double Decode, double Floor, double MatVec, double DecodeOverFloor, double DecodeOverMatVec);
+
+    private static Interleaved MeasureBatch1(CausalLM model, BandwidthProbe probe, double weightBytes, int rounds)
+    {
+        const int context = 64; // decode after a short prompt, as in interactive completion
+        using var cache = model.CreateCache(1, context + rounds + 2);
+        int slot = cache.Allocate();
+        using (Tensor _ = model.Forward([new SequenceInput(slot, Enumerable.Range(1, context).ToArray())], cache)) { }
+        using var matVec = new WeightMatVec(model);
+        var bandwidth = new List<double>();
+        var decode = new List<double>();
+        var matVecs = new List<double>();
+        var overFloor = new List<double>();
+        var overMatVec = new List<double>();
+        for (int round = 0; round < rounds + 1; round++)
+        {
+            double b = probe.Measure();
+            var watch = Stopwatch.StartNew();
+            using (Tensor logits = model.Forward([new SequenceInput(slot, [round + 5])], cache))
+            using (Tensor next = logits.argmax(-1)) // sampling included
+            {
+                _ = next.data<long>()[0];
+            }
+            double d = 1 / watch.Elapsed.TotalSeconds;
+            double m = 1 / matVec.Measure();
+            if (round == 0) continue; // warm-up
+            bandwidth.Add(b);
+            decode.Add(d);
+            matVecs.Add(m);
+            overFloor.Add(d / (b / weightBytes));
+            overMatVec.Add(d / m);
+        }
+        double medianBandwidth = Median(bandwidth);
+        return new Interleaved(medianBandwidth, Median(decode), medianBandwidth / weightBytes, Median(matVecs), Median(overFloor), Median(overMatVec));
     }
 
     // Reads a 256 MiB float32 matrix once per product: bytes / time = streaming read bandwidth.
-    private static double MeasureReadBandwidth()
+    private sealed class BandwidthProbe : IDisposable
     {
-        using Tensor matrix = randn(8192, 8192);
-        using Tensor vector = randn(8192);
-        var times = new List<double>();
-        for (int i = 0; i < 12; i++)
+        private readonly Tensor _matrix = randn(8192, 8192);
+        private readonly Tensor _vector = randn(8192);
+
+        public BandwidthProbe()
+        {
+            for (int i = 0; i < 2; i++) Measure();
+        }
+
+        public double Measure()
         {
             var watch = Stopwatch.StartNew();
-            using Tensor result = matrix.mv(vector);
-            times.Add(watch.Elapsed.TotalSeconds);
+            using Tensor result = _matrix.mv(_vector);
+            return _matrix.NumberOfElements * 4.0 / watch.Elapsed.TotalSeconds;
         }
-        return matrix.NumberOfElements * 4.0 / Median(times.Skip(2));
+
+        public void Dispose()
+        {
+            _matrix.Dispose();
+            _vector.Dispose();
+        }
     }
 
-    // Every weight matrix of the model as one batch-1 mat-vec (the embedding as the tied lm_head): the part of a
-    // decode step that only the memory system decides. Decode b=1 ÷ this is the engine's own efficiency.
-    private static double MeasureWeightsMatVec(CausalLM model)
+    // Every weight matrix of the model as one batch-1 mat-vec (the embedding as the tied lm_head), in the layout
+    // the model stores it: the part of a decode step that only the memory system decides. Decode b=1 ÷ this is
+    // the engine's own efficiency.
+    private sealed class WeightMatVec : IDisposable
     {
-        Tensor[] matrices = model.NamedWeights().Select(w => w.Value).Where(w => w.dim() == 2).ToArray();
-        var vectors = matrices.Select(m => m.shape[1]).Distinct().ToDictionary(n => n, n => randn(n).to(model.DType));
-        var times = new List<double>();
-        for (int run = 0; run < 6; run++)
+        private readonly Tensor[] _matrices;
+        private readonly Dictionary<long, Tensor> _vectors;
+
+        public WeightMatVec(CausalLM model)
+        {
+            _matrices = model.NamedWeights().Select(w => w.Value).Where(w => w.dim() == 2).ToArray();
+            _vectors = _matrices.Select(m => m.shape[1]).Distinct().ToDictionary(n => n, n => randn(n).to(model.DType));
+            Measure();
+        }
+
+        // Seconds for one pass.
+        public double Measure()
         {
             var watch = Stopwatch.StartNew();
-            foreach (Tensor m in matrices)
+            foreach (Tensor m in _matrices)
             {
-                using Tensor y = m.mv(vectors[m.shape[1]]);
+                using Tensor y = m.mv(_vectors[m.shape[1]]);
             }
-            if (run > 0) times.Add(watch.Elapsed.TotalSeconds);
+            return watch.Elapsed.TotalSeconds;
         }
-        foreach (Tensor v in vectors.Values) v.Dispose();
-        return 1 / Median(times);
+
+        public void Dispose()
+        {
+            foreach (Tensor v in _vectors.Values) v.Dispose();
+        }
     }
 
     private static double MeasurePrefill(CausalLM model, int promptLength)

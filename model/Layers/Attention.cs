@@ -13,6 +13,7 @@ public sealed class Attention : nn.Module
     private readonly int _heads;
     private readonly int _kvHeads;
     private readonly int _headDim;
+    private readonly FusedProjection _qkv;
 
     /// <summary>Reads q/k/v/o projections under <paramref name="prefix"/>.</summary>
     public Attention(string prefix, ModelConfig config, IWeightSource source) : base(prefix)
@@ -20,9 +21,12 @@ public sealed class Attention : nn.Module
         _heads = config.NumAttentionHeads;
         _kvHeads = config.NumKeyValueHeads;
         _headDim = config.HeadDim;
-        QProj = new Linear(prefix + ".q_proj", config.HiddenSize, _heads * _headDim, config.AttentionBias, source);
-        KProj = new Linear(prefix + ".k_proj", config.HiddenSize, _kvHeads * _headDim, config.AttentionBias, source);
-        VProj = new Linear(prefix + ".v_proj", config.HiddenSize, _kvHeads * _headDim, config.AttentionBias, source);
+        _qkv = new FusedProjection(
+            [(prefix + ".q_proj", _heads * _headDim), (prefix + ".k_proj", _kvHeads * _headDim), (prefix + ".v_proj", _kvHeads * _headDim)],
+            config.HiddenSize, config.AttentionBias, source);
+        QProj = _qkv.Parts[0];
+        KProj = _qkv.Parts[1];
+        VProj = _qkv.Parts[2];
         OProj = new Linear(prefix + ".o_proj", _heads * _headDim, config.HiddenSize, config.OutputBias, source);
         register_module("q_proj", QProj);
         register_module("k_proj", KProj);
@@ -47,12 +51,24 @@ public sealed class Attention : nn.Module
         using var scope = NewDisposeScope();
         long b = x.shape[0], t = x.shape[1];
         int group = _heads / _kvHeads;
-        Tensor q = QProj.Forward(x).view(b, t, _heads, _headDim).transpose(1, 2); // (B, H, T, D)
-        Tensor k = KProj.Forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2); // (B, Hkv, T, D)
-        Tensor v = VProj.Forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2); // (B, Hkv, T, D)
-        q = RotaryEmbedding.Apply(q, batch.Cos, batch.Sin);
-        k = RotaryEmbedding.Apply(k, batch.Cos, batch.Sin);
-
+        Tensor q, k, v;
+        if (_qkv.CanFuse)
+        {
+            // One product for q, k and v; RoPE rotates the q and k heads in one pass.
+            Tensor heads = _qkv.Forward(x).view(b, t, _heads + 2 * _kvHeads, _headDim);
+            Tensor qk = RotaryEmbedding.Apply(heads.narrow(2, 0, _heads + _kvHeads).transpose(1, 2), batch.Cos, batch.Sin);
+            q = qk.narrow(1, 0, _heads); // (B, H, T, D)
+            k = qk.narrow(1, _heads, _kvHeads); // (B, Hkv, T, D)
+            v = heads.narrow(2, _heads + _kvHeads, _kvHeads).transpose(1, 2); // (B, Hkv, T, D)
+        }
+        else
+        {
+            q = QProj.Forward(x).view(b, t, _heads, _headDim).transpose(1, 2); // (B, H, T, D)
+            k = KProj.Forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2); // (B, Hkv, T, D)
+            v = VProj.Forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2); // (B, Hkv, T, D)
+            q = RotaryEmbedding.Apply(q, batch.Cos, batch.Sin);
+            k = RotaryEmbedding.Apply(k, batch.Cos, batch.Sin);
+        }
         Tensor output;
         if (batch.Cache is null)
         {
@@ -87,5 +103,12 @@ public sealed class Attention : nn.Module
         }
         Tensor merged = output.transpose(1, 2).reshape(b, t, _heads * _headDim); // (B, T, H·D)
         return OProj.Forward(merged).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _qkv.Dispose();
+        base.Dispose(disposing);
     }
 }

@@ -31,6 +31,20 @@ public sealed class Linear : nn.Module
         }
     }
 
+    /// <summary>Wraps an existing weight (out, in) and bias (out), e.g. views into a <see cref="FusedProjection"/>'s storage; takes ownership of the handles.</summary>
+    internal Linear(string name, Tensor weight, Tensor? bias) : base(name)
+    {
+        InFeatures = weight.shape[1];
+        OutFeatures = weight.shape[0];
+        Weight = new Parameter(weight, requires_grad: false);
+        register_parameter("weight", Weight);
+        if (bias is not null)
+        {
+            Bias = new Parameter(bias, requires_grad: false);
+            register_parameter("bias", Bias);
+        }
+    }
+
     /// <summary>Input width.</summary>
     public long InFeatures { get; }
 

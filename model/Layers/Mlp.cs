@@ -6,11 +6,17 @@ namespace CodeGen.Model.Layers;
 /// <summary>SwiGLU feed-forward: down(silu(gate(x)) · up(x)).</summary>
 public sealed class Mlp : nn.Module
 {
+    private readonly long _intermediate;
+    private readonly FusedProjection _gateUp;
+
     /// <summary>Reads gate_proj, up_proj and down_proj under <paramref name="prefix"/>.</summary>
     public Mlp(string prefix, ModelConfig config, IWeightSource source) : base(prefix)
     {
-        GateProj = new Linear(prefix + ".gate_proj", config.HiddenSize, config.IntermediateSize, config.MlpBias, source);
-        UpProj = new Linear(prefix + ".up_proj", config.HiddenSize, config.IntermediateSize, config.MlpBias, source);
+        _intermediate = config.IntermediateSize;
+        _gateUp = new FusedProjection(
+            [(prefix + ".gate_proj", config.IntermediateSize), (prefix + ".up_proj", config.IntermediateSize)], config.HiddenSize, config.MlpBias, source);
+        GateProj = _gateUp.Parts[0];
+        UpProj = _gateUp.Parts[1];
         DownProj = new Linear(prefix + ".down_proj", config.IntermediateSize, config.HiddenSize, config.MlpBias, source);
         register_module("gate_proj", GateProj);
         register_module("up_proj", UpProj);
@@ -30,7 +36,23 @@ public sealed class Mlp : nn.Module
     public Tensor Forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        Tensor gated = nn.functional.silu(GateProj.Forward(x)).mul(UpProj.Forward(x));
+        Tensor gated;
+        if (_gateUp.CanFuse)
+        {
+            Tensor gateUp = _gateUp.Forward(x); // (..., 2·intermediate): gate | up
+            gated = nn.functional.silu(gateUp.narrow(-1, 0, _intermediate)).mul_(gateUp.narrow(-1, _intermediate, _intermediate));
+        }
+        else
+        {
+            gated = nn.functional.silu(GateProj.Forward(x)).mul(UpProj.Forward(x));
+        }
         return DownProj.Forward(gated).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _gateUp.Dispose();
+        base.Dispose(disposing);
     }
 }

@@ -24,9 +24,11 @@ public sealed class RmsNorm : nn.Module
     public Tensor Forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        Tensor xf = x.to(float32);
-        Tensor variance = xf.pow(2).mean([-1L], keepdim: true);
-        Tensor normed = xf.mul(variance.add(_eps).rsqrt()).to(x.dtype);
+        bool isFloat32 = x.dtype == float32;
+        Tensor xf = isFloat32 ? x : x.to(float32);
+        Tensor variance = xf.square().mean([-1L], keepdim: true);
+        Tensor normed = xf.mul(variance.add_(_eps).rsqrt_());
+        if (!isFloat32) normed = normed.to(x.dtype);
         return Weight.mul(normed).MoveToOuterDisposeScope();
     }
 }

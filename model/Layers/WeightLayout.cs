@@ -29,7 +29,7 @@ public static class WeightLayout
         }
     }
 
-    /// <summary>Whether <paramref name="matrix"/> is stored column-major.</summary>
+    /// <summary>Whether <paramref name="matrix"/> is stored column-major (alone, or as columns of a wider storage).</summary>
     public static bool IsColumnMajor(Tensor matrix) =>
-        matrix.dim() == 2 && matrix.stride(0) == 1 && matrix.stride(1) == matrix.shape[0];
+        matrix.dim() == 2 && matrix.stride(0) == 1 && matrix.stride(1) >= matrix.shape[0];
 }
