@@ -160,12 +160,22 @@ internal sealed class DockerSandbox : ISandbox
                 RemoveLeftoversAsync().GetAwaiter().GetResult();
             }
         }
-        catch (Exception ex) when (IsConnectionFailure(ex) || ex is DockerApiException)
+        catch (Exception ex) when (IsDaemonFailure(ex))
         {
-            Console.Error.WriteLine($"warning: docker sandbox: could not list leftover containers labelled {Label}={_instance}: {Describe(ex)}");
+            // The daemon is gone. Any run whose container could not be removed already reported a sandbox error
+            // naming it; `docker ps -a --filter label=codegen.eval.sandbox` finds them once the daemon is back.
+            return;
         }
+        finally
+        {
+            _client.Dispose();
+            _available.Dispose();
+            DeleteRoot();
+        }
+    }
 
-        _client.Dispose();
+    private void DeleteRoot()
+    {
         try
         {
             Directory.Delete(_root, recursive: true);
@@ -173,85 +183,101 @@ internal sealed class DockerSandbox : ISandbox
         catch (IOException)
         {
             // Left in /tmp; holds only copies of programs.
+            return;
         }
-
-        _available.Dispose();
     }
 
+    // Creates the container, runs it, and always removes it. A container that cannot be removed makes the run a
+    // sandbox failure, as bwrap reports processes it cannot kill.
     private async Task<SandboxResult> RunContainerAsync(string source, SandboxRequest request, CancellationToken cancellationToken)
     {
-        SandboxLimits limits = request.Limits;
-        string? id = null;
+        string id;
         try
         {
             Interlocked.Increment(ref _created);
             id = (await _client.Containers.CreateContainerAsync(CreateParameters(source, request), cancellationToken).ConfigureAwait(false)).ID;
-
-            // Attached before the start, so no output is lost; read to the end whatever the program writes.
-            using MultiplexedStream stream = await _client.Containers.AttachContainerAsync(
-                id, false, new ContainerAttachParameters { Stream = true, Stdout = true, Stderr = true }, cancellationToken).ConfigureAwait(false);
-            var stdout = new DockerOutput(limits.OutputBytes);
-            var stderr = new DockerOutput(limits.OutputBytes);
-            Task reading = ReadOutputAsync(stream, stdout, stderr);
-
-            await _client.Containers.StartContainerAsync(id, new ContainerStartParameters(), cancellationToken).ConfigureAwait(false);
-
-            // The wall clock starts once the container runs: creating and starting it is not the program's time.
-            var stopwatch = Stopwatch.StartNew();
-            bool timedOut = false;
-            long status;
-            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-            {
-                timeout.CancelAfter(limits.Timeout);
-                try
-                {
-                    status = (await _client.Containers.WaitContainerAsync(id, timeout.Token).ConfigureAwait(false)).StatusCode;
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    timedOut = true;
-                    await KillAsync(id).ConfigureAwait(false);
-                    status = (await _client.Containers.WaitContainerAsync(id, CancellationToken.None).ConfigureAwait(false)).StatusCode;
-                }
-            }
-
-            TimeSpan duration = stopwatch.Elapsed;
-
-            // The attach stream ends when the container does; give the last bytes a moment, then drop the stream.
-            if (await Task.WhenAny(reading, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)).ConfigureAwait(false) != reading)
-            {
-                stream.Dispose();
-            }
-
-            await reading.ConfigureAwait(false);
-            ContainerInspectResponse inspect = await _client.Containers.InspectContainerAsync(id, CancellationToken.None).ConfigureAwait(false);
-            int exitCode = (int)status;
-            if (!timedOut && exitCode == LaunchFailure && stderr.Text.Contains("ulimit", StringComparison.Ordinal))
-            {
-                return Failed($"sandbox launch failed (exit {exitCode}): {stderr.Text.Trim()}");
-            }
-
-            return new SandboxResult(
-                timedOut ? null : exitCode,
-                timedOut || exitCode == 128 + 24, // SIGXCPU: RLIMIT_CPU ran out.
-                inspect.State?.OOMKilled == true,
-                stdout.Text,
-                stderr.Text,
-                stdout.Truncated || stderr.Truncated,
-                duration);
         }
-        catch (Exception ex) when ((IsConnectionFailure(ex) || ex is DockerApiException) && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (IsDaemonFailure(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            return Failed($"docker: cannot create a container: {Describe(ex)}");
+        }
+
+        SandboxResult result;
+        string? removalError;
+        try
+        {
+            result = await RunCreatedAsync(id, request.Limits, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsDaemonFailure(ex) && !cancellationToken.IsCancellationRequested)
         {
             // The daemon failed this run (it stopped, or refused the container): the outcome is unknown.
-            return Failed($"docker: {Describe(ex)}");
+            result = Failed($"docker: {Describe(ex)}");
         }
         finally
         {
-            if (id is not null)
+            // Always, a cancelled run included.
+            removalError = await RemoveAsync(id).ConfigureAwait(false);
+        }
+
+        return removalError is null ? result : Failed($"container {id[..12]} could not be removed: {removalError}");
+    }
+
+    // Attaches to the created container, starts it, waits for it within the wall clock (SIGKILL at the limit) and
+    // collects its outcome.
+    private async Task<SandboxResult> RunCreatedAsync(string id, SandboxLimits limits, CancellationToken cancellationToken)
+    {
+        // Attached before the start, so no output is lost; read to the end whatever the program writes.
+        using MultiplexedStream stream = await _client.Containers.AttachContainerAsync(
+            id, false, new ContainerAttachParameters { Stream = true, Stdout = true, Stderr = true }, cancellationToken).ConfigureAwait(false);
+        var stdout = new DockerOutput(limits.OutputBytes);
+        var stderr = new DockerOutput(limits.OutputBytes);
+        Task reading = ReadOutputAsync(stream, stdout, stderr);
+
+        await _client.Containers.StartContainerAsync(id, new ContainerStartParameters(), cancellationToken).ConfigureAwait(false);
+
+        // The wall clock starts once the container runs: creating and starting it is not the program's time.
+        var stopwatch = Stopwatch.StartNew();
+        bool timedOut = false;
+        long status;
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            timeout.CancelAfter(limits.Timeout);
+            try
             {
-                await RemoveAsync(id).ConfigureAwait(false);
+                status = (await _client.Containers.WaitContainerAsync(id, timeout.Token).ConfigureAwait(false)).StatusCode;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                timedOut = true;
+                await KillAsync(id).ConfigureAwait(false);
+                status = (await _client.Containers.WaitContainerAsync(id, CancellationToken.None).ConfigureAwait(false)).StatusCode;
             }
         }
+
+        TimeSpan duration = stopwatch.Elapsed;
+
+        // The attach stream ends when the container does; give the last bytes a moment, then drop the stream.
+        if (await Task.WhenAny(reading, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)).ConfigureAwait(false) != reading)
+        {
+            stream.Dispose();
+        }
+
+        await reading.ConfigureAwait(false);
+        ContainerInspectResponse inspect = await _client.Containers.InspectContainerAsync(id, CancellationToken.None).ConfigureAwait(false);
+        int exitCode = (int)status;
+        if (!timedOut && exitCode == LaunchFailure && stderr.Text.Contains("ulimit", StringComparison.Ordinal))
+        {
+            return Failed($"sandbox launch failed (exit {exitCode}): {stderr.Text.Trim()}");
+        }
+
+        return new SandboxResult(
+            timedOut ? null : exitCode,
+            timedOut || exitCode == 128 + 24, // SIGXCPU: RLIMIT_CPU ran out.
+            inspect.State?.OOMKilled == true,
+            stdout.Text,
+            stderr.Text,
+            stdout.Truncated || stderr.Truncated,
+            duration);
     }
 
     private CreateContainerParameters CreateParameters(string source, SandboxRequest request)
@@ -353,21 +379,22 @@ internal sealed class DockerSandbox : ISandbox
         }
     }
 
-    private async Task RemoveAsync(string id)
+    // Force-removes a container (killing it if it still runs); returns why it failed, or null.
+    private async Task<string?> RemoveAsync(string id)
     {
         try
         {
             await _client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, CancellationToken.None).ConfigureAwait(false);
+            return null;
         }
         catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {
             // Already gone.
-            return;
+            return null;
         }
-        catch (Exception ex) when (IsConnectionFailure(ex) || ex is DockerApiException)
+        catch (Exception ex) when (IsDaemonFailure(ex))
         {
-            // Dispose retries by label; say so now, since a leftover container would hold resources.
-            Console.Error.WriteLine($"warning: docker sandbox: could not remove container {id}: {Describe(ex)}");
+            return Describe(ex);
         }
     }
 
@@ -388,6 +415,9 @@ internal sealed class DockerSandbox : ISandbox
 
     private static bool IsConnectionFailure(Exception ex) =>
         ex is HttpRequestException or IOException or SocketException or TimeoutException or OperationCanceledException;
+
+    // The daemon is unreachable, timed out, or answered with an error.
+    private static bool IsDaemonFailure(Exception ex) => IsConnectionFailure(ex) || ex is DockerApiException;
 
     // The innermost message, which names the actual cause (connection refused, no such file, ...).
     private static string Describe(Exception ex)
