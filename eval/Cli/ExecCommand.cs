@@ -17,10 +17,12 @@ internal static class ExecCommand
         sandbox.AcceptOnlyFromAmong([.. SandboxFactory.Kinds]);
         var timeout = new Option<double>("--timeout") { Description = "Time limit in seconds.", DefaultValueFactory = _ => 3.0 };
         var python = new Option<string>("--python") { Description = "Python interpreter inside the sandbox.", DefaultValueFactory = _ => PythonExecutor.DefaultInterpreter };
+        Option<string?> dockerHost = SandboxFactory.DockerHostOption();
+        Option<string> dockerImage = SandboxFactory.DockerImageOption();
 
         var command = new Command("exec", "Run one program file in the sandbox and print status, exit code, stdout and stderr.")
         {
-            file, language, sandbox, timeout, python,
+            file, language, sandbox, timeout, python, dockerHost, dockerImage,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -32,11 +34,17 @@ internal static class ExecCommand
                 return ExitCodes.InvalidInput;
             }
 
+            if (SandboxFactory.ValidateDockerHost(parseResult.GetValue(dockerHost)) is { } badHost)
+            {
+                await io.Error.WriteLineAsync($"error: {badHost}").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
             string lang = parseResult.GetValue(language) ?? (path.Extension == ".cs" ? "csharp" : "python");
             ISandbox box;
             try
             {
-                box = await SandboxFactory.CreateAsync(parseResult.GetValue(sandbox)!, 1, cancellationToken).ConfigureAwait(false);
+                box = await SandboxFactory.CreateAsync(parseResult.GetValue(sandbox)!, 1, parseResult.GetValue(dockerHost), parseResult.GetValue(dockerImage)!, cancellationToken).ConfigureAwait(false);
             }
             catch (SandboxUnavailableException ex)
             {

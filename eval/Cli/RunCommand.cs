@@ -43,11 +43,13 @@ internal static class RunCommand
         mbppPrompt.AcceptOnlyFromAmong("3shot", "docstring");
         var python = new Option<string>("--python") { Description = "Python interpreter used inside the sandbox.", DefaultValueFactory = _ => PythonExecutor.DefaultInterpreter };
         var timeout = new Option<double?>("--timeout") { Description = "Per-sample time limit in seconds (default: the benchmark's)." };
+        Option<string?> dockerHost = SandboxFactory.DockerHostOption();
+        Option<string> dockerImage = SandboxFactory.DockerImageOption();
 
         var command = new Command("run", "Evaluate a model (or reference solutions, or a completions file) on a benchmark.")
         {
             benchmark, server, oracle, completions, samples, temperature, maxTokens, constrain, speculative, model, apiKey,
-            sandbox, parallel, db, name, limit, minPass, mbppPrompt, python, timeout,
+            sandbox, parallel, db, name, limit, minPass, mbppPrompt, python, timeout, dockerHost, dockerImage,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -71,7 +73,9 @@ internal static class RunCommand
                 parseResult.GetValue(minPass),
                 parseResult.GetValue(mbppPrompt) == "docstring" ? MbppPromptStyle.Docstring : MbppPromptStyle.ThreeShot,
                 parseResult.GetValue(python)!,
-                parseResult.GetValue(timeout));
+                parseResult.GetValue(timeout),
+                parseResult.GetValue(dockerHost),
+                parseResult.GetValue(dockerImage)!);
             return await ExecuteAsync(settings, parseResult.InvocationConfiguration, cancellationToken).ConfigureAwait(false);
         });
         return command;
@@ -136,7 +140,7 @@ internal static class RunCommand
         ISandbox sandbox;
         try
         {
-            sandbox = await SandboxFactory.CreateAsync(settings.Sandbox, settings.Parallel, cancellationToken).ConfigureAwait(false);
+            sandbox = await SandboxFactory.CreateAsync(settings.Sandbox, settings.Parallel, settings.DockerHost, settings.DockerImage, cancellationToken).ConfigureAwait(false);
         }
         catch (SandboxUnavailableException ex)
         {
@@ -207,6 +211,7 @@ internal static class RunCommand
             : s.MinPass is < 0 or > 1 ? $"--min-pass must be between 0 and 1, got {s.MinPass.Value.ToString(CultureInfo.InvariantCulture)}."
             : s.Timeout is <= 0 ? "--timeout must be positive."
             : s.Completions is not null && !File.Exists(s.Completions) ? $"completions file {s.Completions} does not exist."
+            : SandboxFactory.ValidateDockerHost(s.DockerHost) is { } dockerHost ? dockerHost
             : null;
     }
 

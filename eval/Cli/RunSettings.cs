@@ -23,4 +23,6 @@ internal sealed record RunSettings(
     double? MinPass,
     MbppPromptStyle MbppStyle,
     string Python,
-    double? Timeout);
+    double? Timeout,
+    string? DockerHost = null,
+    string DockerImage = Sandbox.DockerOptions.DefaultImage);

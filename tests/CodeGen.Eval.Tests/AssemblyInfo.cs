@@ -1,2 +1,2 @@
-// The sandboxes (bubblewrap, and later Docker) exist on Linux only, and so do these tests.
+// The sandboxes (bubblewrap, Docker) exist on Linux only, and so do these tests.
 [assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]

@@ -108,13 +108,27 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
-    public void Run_UnavailableSandbox_RefusesWithExitTwo()
+    public void Run_DockerDaemonUnreachable_RefusesWithExitTwo()
     {
-        (int exitCode, string output, string error) = Run("run", "--benchmark", "humaneval", "--oracle", "canonical", "--sandbox", "docker", "--db", Db);
+        (int exitCode, string output, string error) = Run(
+            "run", "--benchmark", "humaneval", "--oracle", "canonical", "--sandbox", "docker", "--docker-host", "unix:///nonexistent/docker.sock", "--db", Db);
 
         Assert.Equal(2, exitCode);
         Assert.Equal("", output);
-        Assert.Equal("error: no working sandbox, refusing to run generated code: The docker sandbox is not implemented in this build; use --sandbox bwrap.\n", error);
+        Assert.Equal(
+            "error: no working sandbox, refusing to run generated code: docker sandbox unavailable: no Docker daemon socket at /nonexistent/docker.sock; " +
+            "start dockerd and build the image with eval/Sandbox/Docker/build-image.sh (as root), or point --docker-host (or DOCKER_HOST) at a running daemon.\n",
+            error);
+        Assert.False(File.Exists(Db));
+    }
+
+    [Fact]
+    public void Run_BadDockerHost_ExitsOneWithMessage()
+    {
+        (int exitCode, _, string error) = Run("run", "--benchmark", "humaneval", "--oracle", "canonical", "--sandbox", "docker", "--docker-host", "docker.sock", "--db", Db);
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal("error: --docker-host must be unix:///path/to/docker.sock, tcp://host:port or http://host:port, got 'docker.sock'.\n", error);
     }
 
     [Fact]
