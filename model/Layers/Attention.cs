@@ -80,20 +80,23 @@ public sealed class Attention : nn.Module
         else
         {
             Tensor keysAll = batch.Cache.Keys(layer), valuesAll = batch.Cache.Values(layer); // (S, Hkv, C, D)
-            for (int i = 0; i < b; i++)
-            {
-                int slot = batch.Slots[i], start = batch.Starts[i], count = batch.Counts[i];
-                keysAll[slot].narrow(1, start, count).copy_(k[i].narrow(1, 0, count));
-                valuesAll[slot].narrow(1, start, count).copy_(v[i].narrow(1, 0, count));
-            }
             Tensor keys, values; // (B, Hkv, L, D)
             if (b == 1)
             {
+                // One sequence: its slot's rows are a view; the new keys/values land in it in place.
                 keys = keysAll.narrow(0, batch.Slots[0], 1).narrow(2, 0, batch.KeyLength);
                 values = valuesAll.narrow(0, batch.Slots[0], 1).narrow(2, 0, batch.KeyLength);
+                keys.narrow(2, batch.Starts[0], batch.Counts[0]).copy_(k);
+                values.narrow(2, batch.Starts[0], batch.Counts[0]).copy_(v);
             }
             else
             {
+                for (int i = 0; i < b; i++)
+                {
+                    int slot = batch.Slots[i], start = batch.Starts[i], count = batch.Counts[i];
+                    keysAll[slot].narrow(1, start, count).copy_(k[i].narrow(1, 0, count));
+                    valuesAll[slot].narrow(1, start, count).copy_(v[i].narrow(1, 0, count));
+                }
                 keys = keysAll.narrow(2, 0, batch.KeyLength).index_select(0, batch.SlotIndex!);
                 values = valuesAll.narrow(2, 0, batch.KeyLength).index_select(0, batch.SlotIndex!);
             }
