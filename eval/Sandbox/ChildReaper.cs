@@ -16,6 +16,7 @@ internal static class ChildReaper
 {
     private static readonly Lock Gate = new();
     private static readonly HashSet<int> Started = [];
+    private static readonly Lazy<bool> PerThreadChildren = new(() => File.Exists($"/proc/self/task/{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}/children"));
     private static bool s_subreaper;
 
     // Enables subreaping once per process; false if the kernel refused.
@@ -69,23 +70,20 @@ internal static class ChildReaper
     // Zombie children of this process named bwrap (for tests and diagnostics).
     public static int CountBwrapZombies() => BwrapZombieChildren().Count;
 
-    // Scans /proc (this kernel may lack /proc/PID/task/TID/children): /proc/PID/stat is
-    // "pid (comm) state ppid ...", and comm may itself contain spaces or parentheses, so parse from the last ')'.
+    // Our children are listed per thread in /proc/self/task/TID/children (adopted orphans go to one of our
+    // threads); where the kernel lacks those files (CONFIG_PROC_CHILDREN), every /proc/PID is a candidate. Each
+    // candidate's /proc/PID/stat is "pid (comm) state ppid ...", and comm may itself contain spaces or
+    // parentheses, so it is parsed from the last ')'.
     private static List<int> BwrapZombieChildren()
     {
         int self = Environment.ProcessId;
         var pids = new List<int>();
-        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        foreach (int pid in Candidates())
         {
-            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
-            {
-                continue;
-            }
-
             string stat;
             try
             {
-                stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
             }
             catch (IOException)
             {
@@ -111,5 +109,39 @@ internal static class ChildReaper
         }
 
         return pids;
+    }
+
+    private static IEnumerable<int> Candidates()
+    {
+        if (!PerThreadChildren.Value)
+        {
+            return Directory.EnumerateDirectories("/proc")
+                .Select(dir => int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int pid) ? pid : 0)
+                .Where(pid => pid > 0);
+        }
+
+        var children = new List<int>();
+        foreach (string task in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            string text;
+            try
+            {
+                text = File.ReadAllText(Path.Combine(task, "children"));
+            }
+            catch (IOException)
+            {
+                continue; // The thread ended while we listed; its children went to another of ours.
+            }
+
+            foreach (string pid in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (int.TryParse(pid, NumberStyles.None, CultureInfo.InvariantCulture, out int id))
+                {
+                    children.Add(id);
+                }
+            }
+        }
+
+        return children;
     }
 }
