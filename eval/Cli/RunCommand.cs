@@ -133,6 +133,8 @@ internal static class RunCommand
             return ExitCodes.InvalidInput;
         }
 
+        // C#: load Roslyn and JIT-compile it on the thread pool while the sandbox is probed and the store opened.
+        Task<bool> warmUp = benchmark.Language == BenchmarkLanguage.CSharp ? Task.Run(CSharpCompiler.WarmUp, CancellationToken.None) : Task.FromResult(true);
         ISandbox sandbox;
         try
         {
@@ -162,6 +164,7 @@ internal static class RunCommand
                 return ExitCodes.InvalidInput;
             }
 
+            await warmUp.ConfigureAwait(false);
             var runner = new EvaluationRunner(executor, source, store, settings.Parallel);
             IReadOnlyList<ProblemOutcome> outcomes;
             try
