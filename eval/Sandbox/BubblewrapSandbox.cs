@@ -56,6 +56,9 @@ internal sealed class BubblewrapSandbox : ISandbox
 
     public string Name => "bwrap";
 
+    // Whether the slots have memory and pids cgroups (otherwise rlimits alone limit them).
+    public bool HasCgroups => _slots[0].Cgroup is not null;
+
     // What isolation is in force, for the run's configuration record.
     public string Description =>
         $"bwrap {(_asRoot ? $"uids {_options.FirstUid}-{_options.FirstUid + _options.Slots - 1}" : "as the current user (not root: one uid for all slots)")}, " +

@@ -49,9 +49,11 @@ internal sealed class CgroupSlot : IDisposable
             {
                 File.WriteAllText(_memoryLimitFile, value);
             }
-            else if (memoryBytes > _memoryBytes)
+            else if (_memoryBytes >= 0 && memoryBytes > _memoryBytes)
             {
-                // v1 requires memory.limit <= memsw.limit at every step: raise memsw first, lower it last.
+                // v1 requires memory.limit <= memsw.limit at every step: raise memsw first, lower it last. A new
+                // cgroup starts unlimited, so its first limit is a lowering (memory first: writing memsw first
+                // fails with EINVAL).
                 File.WriteAllText(_swapLimitFile, value);
                 File.WriteAllText(_memoryLimitFile, value);
             }
