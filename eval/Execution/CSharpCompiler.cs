@@ -114,6 +114,30 @@ internal sealed class CSharpCompiler
 
     private static readonly Lazy<SyntaxTree> HelperTree = new(() => CSharpSyntaxTree.ParseText(StructuralHelperSource, ParseOptions, "CodeGenEvalStructural.cs"));
 
+    // Every program is added to one of these, so all compilations share one bound set of framework references
+    // (a fresh CSharpCompilation.Create binds all ~160 of them again) and the parsed helper.
+    private static readonly Lazy<CSharpCompilation> StructuralBase = new(() => CSharpCompilation.Create("main", [HelperTree.Value], FrameworkReferences.Value, CompilationOptions));
+    private static readonly Lazy<CSharpCompilation> PlainBase = new(() => CSharpCompilation.Create("main", [], FrameworkReferences.Value, CompilationOptions));
+
+    // A MultiPL-E-shaped program compiled once by WarmUp, so the first samples do not pay for loading and JIT-compiling
+    // Roslyn.
+    private const string WarmUpProgram = """
+        using System;
+        using System.Collections.Generic;
+        using System.Diagnostics;
+        using System.Linq;
+        class Problem {
+            public static List<long> Twice(List<long> l) {
+                return l.Select(x => x * 2L).ToList();
+            }
+            public static void Main(string[] args) {
+            Debug.Assert(Twice((new List<long>(new long[]{(long)1L}))).Equals((new List<long>(new long[]{(long)2L}))));
+            }
+        }
+        """;
+
+    private static readonly Lazy<bool> WarmedUp = new(() => new CSharpCompiler().Compile(WarmUpProgram).Succeeded);
+
     // The runtime the programs run on (the version of this process's runtime), for runtimeconfig.json.
     public static string RuntimeVersion => Environment.Version.ToString();
 
@@ -122,10 +146,9 @@ internal sealed class CSharpCompiler
     {
         var stopwatch = Stopwatch.StartNew();
         SyntaxTree tree = CSharpSyntaxTree.ParseText(program, ParseOptions, "Program.cs");
-        SyntaxTree[] trees = structural
-            ? [tree.WithRootAndOptions(new EqualsRewriter().Visit(tree.GetRoot()), ParseOptions), HelperTree.Value]
-            : [tree];
-        var compilation = CSharpCompilation.Create("main", trees, FrameworkReferences.Value, CompilationOptions);
+        CSharpCompilation compilation = structural
+            ? StructuralBase.Value.AddSyntaxTrees(tree.WithRootAndOptions(new EqualsRewriter().Visit(tree.GetRoot()), ParseOptions))
+            : PlainBase.Value.AddSyntaxTrees(tree);
         using var image = new MemoryStream();
         Microsoft.CodeAnalysis.Emit.EmitResult emitted = compilation.Emit(image);
         if (!emitted.Success)
@@ -138,6 +161,10 @@ internal sealed class CSharpCompiler
 
         return new CSharpCompilationResult(image.ToArray(), "", stopwatch.Elapsed);
     }
+
+    // Loads the references and JIT-compiles the compiler's paths by compiling a small program (once per process;
+    // later calls return at once). Safe to run concurrently with Compile. True when the program compiled.
+    public static bool WarmUp() => WarmedUp.Value;
 
     // The reference assemblies: the shared framework this process runs on (System.Private.CoreLib,
     // System.Runtime, System.Collections, System.Linq, ...), which is also what runs the program.

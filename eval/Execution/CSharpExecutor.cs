@@ -23,6 +23,7 @@ internal sealed class CSharpExecutor(ISandbox sandbox, CSharpCompiler compiler, 
         ["DOTNET_TieredPGO"] = "0", // short programs: skip instrumentation
         ["DOTNET_TC_QuickJitForLoops"] = "1",
         ["DOTNET_gcServer"] = "0",
+        ["DOTNET_LTTng"] = "0", // do not try to load the LTTng tracing provider (liblttng-ust) at start-up
     };
 
     // The directory holding the dotnet host and shared/: three levels above this runtime's directory
@@ -34,7 +35,7 @@ internal sealed class CSharpExecutor(ISandbox sandbox, CSharpCompiler compiler, 
         CSharpCompilationResult compiled = compiler.Compile(program, structural);
         if (!compiled.Succeeded)
         {
-            return new ExecutionResult(ExecutionStatus.CompileError, null, compiled.Duration, "", compiled.Diagnostics);
+            return new ExecutionResult(ExecutionStatus.CompileError, null, compiled.Duration, "", compiled.Diagnostics, compiled.Duration);
         }
 
         var request = new SandboxRequest(
@@ -43,7 +44,7 @@ internal sealed class CSharpExecutor(ISandbox sandbox, CSharpCompiler compiler, 
             new SandboxLimits { Timeout = timeout, AddressSpaceBytes = AddressSpaceBytes },
             DotnetEnvironment);
         SandboxResult result = await sandbox.RunAsync(request, cancellationToken).ConfigureAwait(false);
-        return new ExecutionResult(Classify(result), result.ExitCode, compiled.Duration + result.Duration, result.Stdout, PythonExecutor.Describe(result));
+        return new ExecutionResult(Classify(result), result.ExitCode, compiled.Duration + result.Duration, result.Stdout, PythonExecutor.Describe(result), compiled.Duration);
     }
 
     public static ExecutionStatus Classify(SandboxResult result)

@@ -56,7 +56,7 @@ internal sealed class EvaluationRunner(IExecutor executor, ICompletionSource com
                         statuses[i] = result.Status;
                         store.SaveSample(runId, new SampleRecord(
                             problem.TaskId, i, promptHash, completion, result.Status.ToName(), result.ExitCode,
-                            result.Duration.TotalMilliseconds, result.Stdout, result.Stderr));
+                            result.Duration.TotalMilliseconds, result.Stdout, result.Stderr, result.CompileDuration?.TotalMilliseconds));
                     }
                 }
 

@@ -11,15 +11,18 @@ namespace CodeGen.Eval.Sandbox;
 // slot (the process limit counts per uid), rlimits (CPU, address space, processes, file size, open files, no
 // core dumps), the slot's memory and pids cgroups, and a wall-clock kill of the whole process group and cgroup.
 //
-// The launch chain is: sh (joins the slot's cgroups) -> prlimit (rlimits) -> setsid (new process group) ->
-// setpriv (drops to the slot uid; only as root) -> bwrap -> the command. Everything before bwrap is ours.
+// The launch chain is: sh (joins the slot's cgroups and sets the rlimits with its ulimit builtin) -> setpriv
+// (drops to the slot uid; only as root) -> bwrap -> the command, each exec'd in place of the one before, so the
+// process this class starts is, by the time the command runs, bwrap's outer process. Everything before bwrap is
+// ours. (No setsid: bwrap's --new-session puts the command in its own session, --die-with-parent and the pid
+// namespace take the inside down with the outer process, and the slot's cgroup catches the rest.)
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal sealed class BubblewrapSandbox : ISandbox
 {
-    // Exit status the launch script uses when it cannot join a cgroup.
+    // Exit status the launch script uses when it cannot join a cgroup or set a limit.
     private const int LaunchFailure = 125;
 
-    private static readonly string[] LaunchErrorPrefixes = ["bwrap:", "prlimit:", "setpriv:", "setsid:", "sandbox:"];
+    private static readonly string[] LaunchErrorPrefixes = ["bwrap:", "setpriv:", "sandbox:"];
 
     private readonly BubblewrapOptions _options;
     private readonly ConcurrentBag<Slot> _free = [];
@@ -52,6 +55,9 @@ internal sealed class BubblewrapSandbox : ISandbox
     }
 
     public string Name => "bwrap";
+
+    // Whether the slots have memory and pids cgroups (otherwise rlimits alone limit them).
+    public bool HasCgroups => _slots[0].Cgroup is not null;
 
     // What isolation is in force, for the run's configuration record.
     public string Description =>
@@ -193,7 +199,7 @@ internal sealed class BubblewrapSandbox : ISandbox
         startInfo.Environment.Clear();
         startInfo.Environment["PATH"] = "/usr/bin:/bin";
         startInfo.ArgumentList.Add("-c");
-        startInfo.ArgumentList.Add(LaunchScript(slot));
+        startInfo.ArgumentList.Add(LaunchScript(slot, request.Limits));
         startInfo.ArgumentList.Add("sh");
         foreach (string argument in CommandLine(slot, source, request))
         {
@@ -271,11 +277,11 @@ internal sealed class BubblewrapSandbox : ISandbox
         }
     }
 
-    // Kills the process group that setsid made (everything the chain started outside the namespaces), then the
-    // cgroup (everything inside); bwrap's --die-with-parent and the pid namespace take the rest down.
+    // Kills the started process (by then bwrap's outer process: the only process of the chain outside the
+    // namespaces), then the cgroup (everything inside); bwrap's --die-with-parent and the pid namespace take the
+    // rest down.
     private static void KillEverything(Process process, Slot slot)
     {
-        NativeMethods.Kill(-process.Id, NativeMethods.SigKill);
         NativeMethods.Kill(process.Id, NativeMethods.SigKill);
         slot.Cgroup?.KillAll();
     }
@@ -296,13 +302,29 @@ internal sealed class BubblewrapSandbox : ISandbox
         return false;
     }
 
-    // Joins the slot's cgroups, then execs the rest of its arguments.
-    private static string LaunchScript(Slot slot)
+    // Joins the slot's cgroups, sets the rlimits (dash's ulimit sets soft and hard limits; -f and -c count 512-byte
+    // blocks, -v KiB), then execs the rest of its arguments. Any failure exits with LaunchFailure before anything
+    // of the request runs.
+    private static string LaunchScript(Slot slot, SandboxLimits limits)
     {
         var script = new StringBuilder();
         foreach (string procs in slot.Cgroup?.ProcsFiles ?? [])
         {
             script.Append(CultureInfo.InvariantCulture, $"echo $$ > '{procs}' || {{ echo 'sandbox: cannot join cgroup {procs}' >&2; exit {LaunchFailure}; }}\n");
+        }
+
+        (char Flag, long Value)[] rlimits =
+        [
+            ('t', limits.CpuSeconds),
+            ('v', limits.AddressSpaceBytes / 1024),
+            ('p', limits.Processes),
+            ('f', limits.FileSizeBytes / 512),
+            ('n', limits.OpenFiles),
+            ('c', 0),
+        ];
+        foreach ((char flag, long value) in rlimits)
+        {
+            script.Append(CultureInfo.InvariantCulture, $"ulimit -{flag} {value} || {{ echo 'sandbox: cannot set ulimit -{flag} {value}' >&2; exit {LaunchFailure}; }}\n");
         }
 
         script.Append("exec \"$@\"\n");
@@ -311,18 +333,7 @@ internal sealed class BubblewrapSandbox : ISandbox
 
     private List<string> CommandLine(Slot slot, string source, SandboxRequest request)
     {
-        SandboxLimits limits = request.Limits;
-        var args = new List<string>
-        {
-            "/usr/bin/prlimit",
-            $"--cpu={limits.CpuSeconds}",
-            $"--as={limits.AddressSpaceBytes}",
-            $"--nproc={limits.Processes}",
-            $"--fsize={limits.FileSizeBytes}",
-            $"--nofile={limits.OpenFiles}",
-            "--core=0",
-            "/usr/bin/setsid",
-        };
+        var args = new List<string>();
         if (_asRoot)
         {
             args.AddRange(["/usr/bin/setpriv", $"--reuid={slot.Uid}", $"--regid={slot.Uid}", "--clear-groups", "--inh-caps=-all"]);

@@ -49,9 +49,11 @@ internal sealed class CgroupSlot : IDisposable
             {
                 File.WriteAllText(_memoryLimitFile, value);
             }
-            else if (memoryBytes > _memoryBytes)
+            else if (_memoryBytes >= 0 && memoryBytes > _memoryBytes)
             {
-                // v1 requires memory.limit <= memsw.limit at every step: raise memsw first, lower it last.
+                // v1 requires memory.limit <= memsw.limit at every step: raise memsw first, lower it last. A new
+                // cgroup starts unlimited, so its first limit is a lowering (memory first: writing memsw first
+                // fails with EINVAL).
                 File.WriteAllText(_swapLimitFile, value);
                 File.WriteAllText(_memoryLimitFile, value);
             }
@@ -203,7 +205,7 @@ internal sealed class CgroupSlot : IDisposable
                 Path.Combine(pids, "pids.max"),
                 Path.Combine(memory, "memory.oom_control"),
                 "v1");
-            slot.Configure(512L << 20, 64);
+            slot.Configure(new SandboxLimits().MemoryBytes, 64);
             return slot;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -252,7 +254,7 @@ internal sealed class CgroupSlot : IDisposable
                 File.WriteAllText(swap, "0");
             }
 
-            slot.Configure(512L << 20, 64);
+            slot.Configure(new SandboxLimits().MemoryBytes, 64);
             return slot;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

@@ -11,9 +11,12 @@ internal sealed record SandboxLimits
     // RLIMIT_AS. Default 1 GiB: a Python test needs tens of MiB; a memory bomb gets MemoryError.
     public long AddressSpaceBytes { get; init; } = 1L << 30;
 
-    // cgroup memory limit (RAM including tmpfs pages written to /work), where the host lets us set one.
-    // Default 512 MiB.
-    public long MemoryBytes { get; init; } = 512L << 20;
+    // Memory limit of the whole sandbox (every process's RAM plus tmpfs pages written to /work; a cgroup for
+    // bwrap where the host lets us set one, the container's limit for Docker). Default 1.5 GiB: above
+    // AddressSpaceBytes, so one process that allocates too much gets a clean MemoryError (a failed sample)
+    // from its address-space limit first, and this limit stops what that cannot (many processes, a full tmpfs)
+    // by killing the sandbox.
+    public long MemoryBytes { get; init; } = 3L << 29;
 
     // RLIMIT_NPROC for the slot's uid and the cgroup pids limit. Default 64: a fork bomb stops there.
     public int Processes { get; init; } = 64;

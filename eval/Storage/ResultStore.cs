@@ -46,10 +46,18 @@ public sealed class ResultStore : IDisposable
         """
         CREATE INDEX samples_status ON samples(run_id, status);
         """,
+        // compile_ms: the in-process compile part of duration_ms (C#); NULL where nothing was compiled.
+        """
+        ALTER TABLE samples ADD COLUMN compile_ms REAL;
+        """,
     ];
+
+    // Schema version that added samples.compile_ms; a read-only store of an older version reads NULL for it.
+    private const int CompileMsVersion = 3;
 
     private readonly SqliteConnection _connection;
     private readonly Lock _gate = new();
+    private string _compileMs = "compile_ms";
 
     private ResultStore(SqliteConnection connection)
     {
@@ -72,6 +80,11 @@ public sealed class ResultStore : IDisposable
             throw new InvalidOperationException($"{path} has schema version {version}; this code reads up to {SchemaVersion}.");
         }
 
+        if (version < CompileMsVersion)
+        {
+            store._compileMs = "NULL";
+        }
+
         return store;
     }
 
@@ -87,8 +100,8 @@ public sealed class ResultStore : IDisposable
         lock (_gate)
         {
             using SqliteCommand command = _connection.CreateCommand();
-            command.CommandText = """
-                SELECT problem, sample_index, prompt_hash, completion, status, exit_code, duration_ms, stdout, stderr
+            command.CommandText = $"""
+                SELECT problem, sample_index, prompt_hash, completion, status, exit_code, duration_ms, stdout, stderr, {_compileMs}
                 FROM samples WHERE run_id = $run ORDER BY rowid
                 """;
             command.Parameters.AddWithValue("$run", runId);
@@ -144,7 +157,7 @@ public sealed class ResultStore : IDisposable
         lock (_gate)
         {
             using SqliteCommand command = _connection.CreateCommand();
-            command.CommandText = "SELECT problem, sample_index, status, exit_code, duration_ms FROM samples WHERE run_id = $run ORDER BY rowid";
+            command.CommandText = $"SELECT problem, sample_index, status, exit_code, duration_ms, {_compileMs} FROM samples WHERE run_id = $run ORDER BY rowid";
             command.Parameters.AddWithValue("$run", runId);
             using SqliteDataReader reader = command.ExecuteReader();
             var outcomes = new List<SampleOutcome>();
@@ -155,7 +168,8 @@ public sealed class ResultStore : IDisposable
                     reader.GetInt32(1),
                     reader.GetString(2),
                     reader.IsDBNull(3) ? null : reader.GetInt32(3),
-                    reader.GetDouble(4)));
+                    reader.GetDouble(4),
+                    reader.IsDBNull(5) ? null : reader.GetDouble(5)));
             }
 
             return outcomes;
@@ -168,8 +182,8 @@ public sealed class ResultStore : IDisposable
         lock (_gate)
         {
             using SqliteCommand command = _connection.CreateCommand();
-            command.CommandText = """
-                SELECT problem, sample_index, prompt_hash, completion, status, exit_code, duration_ms, stdout, stderr
+            command.CommandText = $"""
+                SELECT problem, sample_index, prompt_hash, completion, status, exit_code, duration_ms, stdout, stderr, {_compileMs}
                 FROM samples WHERE run_id = $run AND problem = $problem AND sample_index = $index
                 """;
             command.Parameters.AddWithValue("$run", runId);
@@ -195,7 +209,9 @@ public sealed class ResultStore : IDisposable
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate }.ToString());
         connection.Open();
         var store = new ResultStore(connection);
-        store.Execute("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;");
+        // synchronous=NORMAL: in WAL mode a commit no longer waits for fsync (a crash of this process loses nothing;
+        // a power loss may lose the last samples, which a resumed run executes again).
+        store.Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;");
         store.Migrate(path);
         return store;
     }
@@ -240,8 +256,8 @@ public sealed class ResultStore : IDisposable
         {
             using SqliteCommand command = _connection.CreateCommand();
             command.CommandText = """
-                INSERT OR REPLACE INTO samples (run_id, problem, sample_index, prompt_hash, completion, status, exit_code, duration_ms, stdout, stderr)
-                VALUES ($run, $problem, $index, $hash, $completion, $status, $exit, $duration, $stdout, $stderr)
+                INSERT OR REPLACE INTO samples (run_id, problem, sample_index, prompt_hash, completion, status, exit_code, duration_ms, stdout, stderr, compile_ms)
+                VALUES ($run, $problem, $index, $hash, $completion, $status, $exit, $duration, $stdout, $stderr, $compile)
                 """;
             command.Parameters.AddWithValue("$run", runId);
             command.Parameters.AddWithValue("$problem", sample.Problem);
@@ -253,6 +269,7 @@ public sealed class ResultStore : IDisposable
             command.Parameters.AddWithValue("$duration", sample.DurationMs);
             command.Parameters.AddWithValue("$stdout", sample.Stdout);
             command.Parameters.AddWithValue("$stderr", sample.Stderr);
+            command.Parameters.AddWithValue("$compile", (object?)sample.CompileMs ?? DBNull.Value);
             command.ExecuteNonQuery();
         }
     }
@@ -312,7 +329,7 @@ public sealed class ResultStore : IDisposable
         }
     }
 
-    // Columns: problem, sample_index, prompt_hash, completion, status, exit_code, duration_ms, stdout, stderr.
+    // Columns: problem, sample_index, prompt_hash, completion, status, exit_code, duration_ms, stdout, stderr, compile_ms.
     private static SampleRecord ReadSample(SqliteDataReader reader) => new(
         reader.GetString(0),
         reader.GetInt32(1),
@@ -322,7 +339,8 @@ public sealed class ResultStore : IDisposable
         reader.IsDBNull(5) ? null : reader.GetInt32(5),
         reader.GetDouble(6),
         reader.GetString(7),
-        reader.GetString(8));
+        reader.GetString(8),
+        reader.IsDBNull(9) ? null : reader.GetDouble(9));
 
     private List<RunSummary> QueryRuns(string clause, string? name, long? id = null)
     {

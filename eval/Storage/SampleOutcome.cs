@@ -6,4 +6,6 @@ namespace CodeGen.Eval.Storage;
 /// <param name="Status">passed, failed, runtime_error, compile_error, timeout or sandbox_error.</param>
 /// <param name="ExitCode">The program's exit status; null if it never ran or was killed on timeout.</param>
 /// <param name="DurationMs">Compile plus run time in milliseconds.</param>
-public sealed record SampleOutcome(string Problem, int Index, string Status, int? ExitCode, double DurationMs);
+/// <param name="CompileMs">The in-process compile part of <paramref name="DurationMs"/> (C#); null where nothing was
+/// compiled (Python) or the store predates the column.</param>
+public sealed record SampleOutcome(string Problem, int Index, string Status, int? ExitCode, double DurationMs, double? CompileMs = null);

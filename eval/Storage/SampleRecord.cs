@@ -10,6 +10,8 @@ namespace CodeGen.Eval.Storage;
 /// <param name="DurationMs">Compile plus run time in milliseconds.</param>
 /// <param name="Stdout">Standard output, truncated.</param>
 /// <param name="Stderr">Standard error (or compiler diagnostics), truncated.</param>
+/// <param name="CompileMs">The in-process compile part of <paramref name="DurationMs"/> (C#); null where nothing was
+/// compiled (Python) or the store predates the column.</param>
 public sealed record SampleRecord(
     string Problem,
     int Index,
@@ -19,4 +21,5 @@ public sealed record SampleRecord(
     int? ExitCode,
     double DurationMs,
     string Stdout,
-    string Stderr);
+    string Stderr,
+    double? CompileMs = null);

@@ -110,7 +110,7 @@ public sealed class HomePageTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.StartsWith(
-            $"The results store {dbPath} was written by an older version of eval (schema version 0; this dashboard reads version 2), so its runs cannot be shown.",
+            $"The results store {dbPath} was written by an older version of eval (schema version 0; this dashboard reads version 3), so its runs cannot be shown.",
             Html.Parse(body).QuerySelector("[role=status]")!.Text(),
             StringComparison.Ordinal);
     }
@@ -127,7 +127,7 @@ public sealed class HomePageTests : IDisposable
         (_, string body) = await TestHttp.GetAsync(dbPath, "/");
 
         string notice = Html.Parse(body).QuerySelector("[role=status]")!.Text();
-        Assert.Contains("was written by an older version of eval (schema version 1; this dashboard reads version 2)", notice, StringComparison.Ordinal);
+        Assert.Contains("was written by an older version of eval (schema version 1; this dashboard reads version 3)", notice, StringComparison.Ordinal);
         Assert.Contains("no such column", notice, StringComparison.Ordinal);
     }
 
@@ -140,7 +140,7 @@ public sealed class HomePageTests : IDisposable
         (_, string body) = await TestHttp.GetAsync(dbPath, "/");
 
         Assert.Equal(
-            $"The results store {dbPath} was written by a newer version of eval than this dashboard: {dbPath} has schema version 99; this code reads up to 2. Update the dashboard to see its runs.",
+            $"The results store {dbPath} was written by a newer version of eval than this dashboard: {dbPath} has schema version 99; this code reads up to 3. Update the dashboard to see its runs.",
             Html.Parse(body).QuerySelector("[role=status]")!.Text());
     }
 
