@@ -9,13 +9,13 @@ public sealed class Embedding : nn.Module
 {
     /// <summary>
     /// Reads "{prefix}.weight". With <paramref name="tiedOutput"/> the table is also the output projection, so it
-    /// is stored column-major (see <see cref="WeightLayout"/>): a decode step streams all of it once per token,
-    /// while a lookup reads only a few strided columns.
+    /// is stored as <see cref="WeightLayout"/> prefers for that product: a decode step streams all of it once per
+    /// token, while a lookup reads only a few (then strided) rows.
     /// </summary>
     public Embedding(string prefix, long vocab, long hidden, IWeightSource source, bool tiedOutput = false) : base(prefix)
     {
         Tensor table = source.Get(prefix + ".weight", [vocab, hidden], WeightKind.Embedding);
-        if (tiedOutput) table = WeightLayout.ToColumnMajor(table);
+        if (tiedOutput && WeightLayout.PrefersColumnMajor(vocab, hidden, table.dtype, table.device)) table = WeightLayout.ToColumnMajor(table);
         Weight = new Parameter(table, requires_grad: false);
         register_parameter("weight", Weight);
     }

@@ -4,8 +4,9 @@ using static TorchSharp.torch;
 namespace CodeGen.Model.Layers;
 
 /// <summary>
-/// Several projections of the same input (q/k/v, or gate/up) kept in one column-major storage (in, Σout), so
-/// that inference runs them as one matrix product: fewer, longer weight streams per token and fewer calls.
+/// Several projections of the same input (q/k/v, or gate/up) kept in one storage (column-major (in, Σout) or
+/// row-major (Σout, in), as <see cref="WeightLayout"/> prefers), so that inference runs them as one matrix
+/// product: fewer, longer weight streams per token and fewer calls.
 /// Each projection stays a <see cref="Linear"/> with its own checkpoint name whose weight and bias are views
 /// into the shared storage, so loading, saving, optimiser steps and LoRA merges (all in place) keep the
 /// fused matrix current. Training with gradients, or a projection with an unmerged LoRA update, takes the
@@ -13,7 +14,7 @@ namespace CodeGen.Model.Layers;
 /// </summary>
 internal sealed class FusedProjection : IDisposable
 {
-    private readonly Tensor _weight; // (Σout, in), strides (1, Σout)
+    private readonly Tensor _weight; // (Σout, in)
     private readonly Tensor? _bias; // (Σout)
 
     /// <summary>Reads "{name}.weight" (and "{name}.bias" if <paramref name="bias"/>) for each (name, out) part.</summary>
@@ -23,16 +24,20 @@ internal sealed class FusedProjection : IDisposable
         using (no_grad())
         {
             Tensor first = source.Get(parts[0].Name + ".weight", [parts[0].OutFeatures, inFeatures], WeightKind.Matrix);
-            var storage = empty([inFeatures, total], first.dtype, first.device);
+            bool columnMajor = WeightLayout.PrefersColumnMajor(total, inFeatures, first.dtype, first.device);
+            // Column-major: (in, Σout) storage, part i = columns [offset, offset + width) seen transposed.
+            // Row-major: (Σout, in) storage, part i = rows [offset, offset + width).
+            var storage = columnMajor ? empty([inFeatures, total], first.dtype, first.device) : empty([total, inFeatures], first.dtype, first.device);
             Tensor? biasStorage = null;
             long offset = 0;
             var linears = new Linear[parts.Count];
             for (int i = 0; i < parts.Count; i++)
             {
                 (string name, long width) = parts[i];
+                Tensor part = columnMajor ? storage.narrow(1, offset, width).t() : storage.narrow(0, offset, width); // (width, in)
                 using (Tensor weight = i == 0 ? first : source.Get(name + ".weight", [width, inFeatures], WeightKind.Matrix))
                 {
-                    storage.narrow(1, offset, width).copy_(weight.t());
+                    part.copy_(weight);
                 }
                 Tensor? biasView = null;
                 if (bias)
@@ -42,10 +47,10 @@ internal sealed class FusedProjection : IDisposable
                     biasView = biasStorage.narrow(0, offset, width);
                     biasView.copy_(b);
                 }
-                linears[i] = new Linear(name, storage.narrow(1, offset, width).t(), biasView);
+                linears[i] = new Linear(name, part, biasView);
                 offset += width;
             }
-            _weight = storage.t();
+            _weight = columnMajor ? storage.t() : storage.alias();
             storage.Dispose(); // the views keep the memory
             _bias = biasStorage;
             Parts = linears;

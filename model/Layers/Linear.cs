@@ -21,7 +21,7 @@ public sealed class Linear : nn.Module
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
         Tensor weight = source.Get(prefix + ".weight", [outFeatures, inFeatures], WeightKind.Matrix);
-        if (WeightLayout.PrefersColumnMajor(outFeatures, inFeatures)) weight = WeightLayout.ToColumnMajor(weight);
+        if (WeightLayout.PrefersColumnMajor(outFeatures, inFeatures, weight.dtype, weight.device)) weight = WeightLayout.ToColumnMajor(weight);
         Weight = new Parameter(weight, requires_grad: false);
         register_parameter("weight", Weight);
         if (bias)

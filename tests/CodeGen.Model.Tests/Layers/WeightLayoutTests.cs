@@ -44,6 +44,18 @@ public sealed class WeightLayoutTests
     }
 
     [Fact]
+    public void Model_ReducedPrecision_StaysRowMajor()
+    {
+        // oneDNN's bfloat16/float16 kernels are many times slower on a column-major operand.
+        ModelConfig config = TinyModels.Qwen2Config(tied: true);
+        using var model = new CausalLM(config, new RandomWeightSource(3, bfloat16, CPU), bfloat16, CPU);
+        Assert.All(model.NamedWeights().Where(w => w.Value.dim() == 2), w => Assert.False(WeightLayout.IsColumnMajor(w.Value), w.Key));
+        Assert.False(WeightLayout.PrefersColumnMajor(8, 4, float16, CPU));
+        Assert.True(WeightLayout.PrefersColumnMajor(8, 4, float32, CPU));
+        Assert.False(WeightLayout.PrefersColumnMajor(4, 8, float32, CPU));
+    }
+
+    [Fact]
     public void Linear_ColumnMajorStorage_GivesTheSameProductAsRowMajor()
     {
         using Tensor w = randn(48, 16, generator: new Generator(5));
