@@ -84,15 +84,7 @@ internal sealed class BubblewrapSandbox : ISandbox
         var sandbox = new BubblewrapSandbox(options);
         try
         {
-            SandboxResult probe = await sandbox.RunAsync(
-                new SandboxRequest([], ["/usr/bin/true"], new SandboxLimits { Timeout = TimeSpan.FromSeconds(10) }),
-                cancellationToken).ConfigureAwait(false);
-            if (probe.Error is not null || probe.ExitCode != 0)
-            {
-                throw new SandboxUnavailableException(
-                    $"bubblewrap cannot start a sandbox here (exit {probe.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "none"}): {probe.Error ?? probe.Stderr.Trim()}");
-            }
-
+            await SandboxProbe.EnsureRunsAsync(sandbox, TimeSpan.FromSeconds(10), "bubblewrap cannot start a sandbox here", cancellationToken).ConfigureAwait(false);
             return sandbox;
         }
         catch

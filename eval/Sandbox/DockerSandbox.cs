@@ -102,15 +102,8 @@ internal sealed class DockerSandbox : ISandbox
                     $"docker sandbox unavailable: image {options.Image} not found; build it with eval/Sandbox/Docker/build-image.sh (as root).", ex);
             }
 
-            SandboxResult probe = await sandbox.RunAsync(
-                new SandboxRequest([], ["/usr/bin/true"], new SandboxLimits { Timeout = TimeSpan.FromSeconds(30) }),
-                cancellationToken).ConfigureAwait(false);
-            if (probe.Error is not null || probe.ExitCode != 0)
-            {
-                throw new SandboxUnavailableException(
-                    $"docker sandbox unavailable: a container of {options.Image} cannot run /usr/bin/true (exit {probe.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "none"}): {probe.Error ?? probe.Stderr.Trim()}");
-            }
-
+            await SandboxProbe.EnsureRunsAsync(
+                sandbox, TimeSpan.FromSeconds(30), $"docker sandbox unavailable: a container of {options.Image} cannot run /usr/bin/true", cancellationToken).ConfigureAwait(false);
             return sandbox;
         }
         catch

@@ -5,6 +5,16 @@ namespace CodeGen.Eval.Tests.Storage;
 
 public sealed class ResultStoreTests : IDisposable
 {
+    // The tables as schema version 1 created them (versions 2 and 3 add an index and a column).
+    private const string VersionOneTables = """
+        CREATE TABLE runs (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, benchmark TEXT NOT NULL, model TEXT, server_url TEXT,
+            configuration TEXT NOT NULL, git_commit TEXT, started_at TEXT NOT NULL, finished_at TEXT, pass_at_k TEXT NOT NULL DEFAULT '{}');
+        CREATE TABLE samples (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, problem TEXT NOT NULL, sample_index INTEGER NOT NULL,
+            prompt_hash TEXT NOT NULL, completion TEXT NOT NULL, status TEXT NOT NULL, exit_code INTEGER, duration_ms REAL NOT NULL,
+            stdout TEXT NOT NULL, stderr TEXT NOT NULL, PRIMARY KEY (run_id, problem, sample_index));
+
+        """;
+
     private readonly string _directory = Directory.CreateTempSubdirectory("codegen-eval-store-").FullName;
 
     private string Db => Path.Combine(_directory, "r.db");
@@ -29,12 +39,7 @@ public sealed class ResultStoreTests : IDisposable
         {
             connection.Open();
             using SqliteCommand command = connection.CreateCommand();
-            command.CommandText = """
-                CREATE TABLE runs (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, benchmark TEXT NOT NULL, model TEXT, server_url TEXT,
-                    configuration TEXT NOT NULL, git_commit TEXT, started_at TEXT NOT NULL, finished_at TEXT, pass_at_k TEXT NOT NULL DEFAULT '{}');
-                CREATE TABLE samples (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, problem TEXT NOT NULL, sample_index INTEGER NOT NULL,
-                    prompt_hash TEXT NOT NULL, completion TEXT NOT NULL, status TEXT NOT NULL, exit_code INTEGER, duration_ms REAL NOT NULL,
-                    stdout TEXT NOT NULL, stderr TEXT NOT NULL, PRIMARY KEY (run_id, problem, sample_index));
+            command.CommandText = VersionOneTables + """
                 INSERT INTO runs (name, benchmark, configuration, started_at, pass_at_k) VALUES ('old', 'mbpp', '{}', '2025-01-01T00:00:00.0000000+00:00', '{"1":0.25}');
                 PRAGMA user_version = 1;
                 """;
@@ -100,12 +105,7 @@ public sealed class ResultStoreTests : IDisposable
         {
             connection.Open();
             using SqliteCommand command = connection.CreateCommand();
-            command.CommandText = """
-                CREATE TABLE runs (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, benchmark TEXT NOT NULL, model TEXT, server_url TEXT,
-                    configuration TEXT NOT NULL, git_commit TEXT, started_at TEXT NOT NULL, finished_at TEXT, pass_at_k TEXT NOT NULL DEFAULT '{}');
-                CREATE TABLE samples (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, problem TEXT NOT NULL, sample_index INTEGER NOT NULL,
-                    prompt_hash TEXT NOT NULL, completion TEXT NOT NULL, status TEXT NOT NULL, exit_code INTEGER, duration_ms REAL NOT NULL,
-                    stdout TEXT NOT NULL, stderr TEXT NOT NULL, PRIMARY KEY (run_id, problem, sample_index));
+            command.CommandText = VersionOneTables + """
                 CREATE INDEX samples_status ON samples(run_id, status);
                 INSERT INTO runs (name, benchmark, configuration, started_at) VALUES ('old', 'humaneval', '{}', '2025-01-01T00:00:00.0000000+00:00');
                 INSERT INTO samples VALUES (1, 'HumanEval/0', 0, '0123456789abcdef', 'c', 'passed', 0, 20.0, '', '');
