@@ -305,9 +305,12 @@ internal sealed class BubblewrapSandbox : ISandbox
             script.Append(CultureInfo.InvariantCulture, $"echo $$ > '{procs}' || {{ echo 'sandbox: cannot join cgroup {procs}' >&2; exit {LaunchFailure}; }}\n");
         }
 
+        // The CPU soft limit, then the hard limit a second later (a hard limit below the soft one is refused):
+        // SIGXCPU before SIGKILL.
+        script.Append(CultureInfo.InvariantCulture, $"ulimit -S -t {limits.CpuSeconds} || {{ echo 'sandbox: cannot set ulimit -S -t' >&2; exit {LaunchFailure}; }}\n");
+        script.Append(CultureInfo.InvariantCulture, $"ulimit -H -t {limits.CpuHardSeconds} || {{ echo 'sandbox: cannot set ulimit -H -t' >&2; exit {LaunchFailure}; }}\n");
         (char Flag, long Value)[] rlimits =
         [
-            ('t', limits.CpuSeconds),
             ('v', limits.AddressSpaceBytes / 1024),
             ('p', limits.Processes),
             ('f', limits.FileSizeBytes / 512),

@@ -322,7 +322,7 @@ internal sealed class DockerSandbox : ISandbox
                 NanoCPUs = (long)(_options.Cpus * 1e9),
                 Ulimits =
                 [
-                    new Ulimit { Name = "cpu", Soft = limits.CpuSeconds, Hard = limits.CpuSeconds },
+                    new Ulimit { Name = "cpu", Soft = limits.CpuSeconds, Hard = limits.CpuHardSeconds },
                     new Ulimit { Name = "fsize", Soft = limits.FileSizeBytes, Hard = limits.FileSizeBytes },
                     new Ulimit { Name = "nofile", Soft = limits.OpenFiles, Hard = limits.OpenFiles },
                     new Ulimit { Name = "core", Soft = 0, Hard = 0 },

@@ -31,7 +31,12 @@ internal sealed record SandboxLimits
     // Default 64 KiB.
     public int OutputBytes { get; init; } = 64 * 1024;
 
-    // RLIMIT_CPU in seconds: the wall-clock timeout rounded up plus one, so the wall clock normally fires
-    // first and a busy program cannot outlive a lost timer.
+    // RLIMIT_CPU soft limit in seconds: the wall-clock timeout rounded up plus one, so the wall clock normally
+    // fires first and a busy program cannot outlive a lost timer. At the soft limit the kernel sends SIGXCPU
+    // (reported as a timeout); the hard limit, a second later, is SIGKILL. (With soft == hard the kernel
+    // sends SIGKILL straight away, which would read as a crash.)
     public int CpuSeconds => (int)Math.Ceiling(Timeout.TotalSeconds) + 1;
+
+    // RLIMIT_CPU hard limit in seconds.
+    public int CpuHardSeconds => CpuSeconds + 1;
 }

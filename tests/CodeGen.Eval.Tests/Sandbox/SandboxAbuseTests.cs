@@ -150,6 +150,34 @@ public abstract class SandboxAbuseTests
         await AssertHostCleanAndSandboxRunsAsync();
     }
 
+    // RLIMIT_CPU: soft = timeout + 1 s (3 s here), hard a second later, so a busy program gets SIGXCPU first.
+    [Fact]
+    public async Task RunAsync_CpuLimit_SoftBeforeHard()
+    {
+        ExecutionResult result = await RunAsync("import resource\nprint(resource.getrlimit(resource.RLIMIT_CPU))\n");
+
+        Assert.Equal(ExecutionStatus.Passed, result.Status);
+        Assert.Equal("(3, 4)\n", result.Stdout);
+    }
+
+    // Past the soft CPU limit (lowered by the program itself, so it comes before the wall clock) the kernel sends
+    // SIGXCPU: reported as a timeout, not a crash.
+    [Fact]
+    public async Task RunAsync_CpuSoftLimitReached_ReportedAsTimeout()
+    {
+        // A 10 s wall clock, so that 1 s of CPU comes first even on a busy machine.
+        ExecutionResult result = await Python.ExecuteAsync("""
+            import resource
+            resource.setrlimit(resource.RLIMIT_CPU, (1, resource.getrlimit(resource.RLIMIT_CPU)[1]))
+            while True:
+                pass
+            """, TimeSpan.FromSeconds(10), CancellationToken.None);
+
+        Assert.Equal(ExecutionStatus.Timeout, result.Status);
+        Assert.Equal(128 + 24, result.ExitCode);
+        await AssertHostCleanAndSandboxRunsAsync();
+    }
+
     [Fact]
     public async Task RunAsync_InfiniteLoop_TimesOutOnTime()
     {
