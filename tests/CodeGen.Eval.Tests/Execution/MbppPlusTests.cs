@@ -56,7 +56,10 @@ public sealed class MbppPlusTests(SandboxFixture fixture)
         Benchmark mbpp = BenchmarkCatalog.Load("mbpp");
         Problem problem = mbpp.Problems.Single(p => p.TaskId == task);
 
-        ExecutionResult result = await new PythonExecutor(fixture.Sandbox).ExecuteAsync(problem.BuildProgram(problem.CanonicalSolution!), mbpp.Timeout, CancellationToken.None);
+        // The benchmark's own limit is 10 s; the run gets 60 s because the test suite loads both cores (task 123
+        // needs 4-6 s alone). The Oracle category runs it under the real limit.
+        Assert.Equal(TimeSpan.FromSeconds(10), mbpp.Timeout);
+        ExecutionResult result = await Execute(problem, problem.CanonicalSolution!);
 
         Assert.Equal(ExecutionStatus.Passed, result.Status);
     }
