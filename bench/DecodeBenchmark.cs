@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using CodeGen.Model;
+using CodeGen.Model.Caching;
 using CodeGen.Model.Weights;
 using Spectre.Console;
 using static TorchSharp.torch;
@@ -65,10 +66,7 @@ internal static class DecodeBenchmark
 
     private static Interleaved MeasureBatch1(CausalLM model, BandwidthProbe probe, double weightBytes, int rounds)
     {
-        const int context = 64; // decode after a short prompt, as in interactive completion
-        using var cache = model.CreateCache(1, context + rounds + 2);
-        int slot = cache.Allocate();
-        using (Tensor _ = model.Forward([new SequenceInput(slot, Enumerable.Range(1, context).ToArray())], cache)) { }
+        using KvCache cache = PrefilledCache(model, 1, rounds, out int[] slots);
         using var matVec = new WeightMatVec(model);
         var bandwidth = new List<double>();
         var decode = new List<double>();
@@ -78,13 +76,7 @@ internal static class DecodeBenchmark
         for (int round = 0; round < rounds + 1; round++)
         {
             double b = probe.Measure();
-            var watch = Stopwatch.StartNew();
-            using (Tensor logits = model.Forward([new SequenceInput(slot, [round + 5])], cache))
-            using (Tensor next = logits.argmax(-1)) // sampling included
-            {
-                _ = next.data<long>()[0];
-            }
-            double d = 1 / watch.Elapsed.TotalSeconds;
+            double d = 1 / DecodeStep(model, cache, slots, round + 5);
             double m = 1 / matVec.Measure();
             if (round == 0) continue; // warm-up
             bandwidth.Add(b);
@@ -171,21 +163,36 @@ internal static class DecodeBenchmark
 
     private static double MeasureDecode(CausalLM model, int batch, int steps)
     {
-        const int context = 64; // decode after a short prompt, as in interactive completion
-        using var cache = model.CreateCache(batch, context + steps + 2);
-        int[] slots = Enumerable.Range(0, batch).Select(_ => cache.Allocate()).ToArray();
-        int[] prompt = Enumerable.Range(1, context).ToArray();
-        using (Tensor _ = model.Forward(slots.Select(s => new SequenceInput(s, prompt)).ToList(), cache)) { }
+        using KvCache cache = PrefilledCache(model, batch, steps, out int[] slots);
         var times = new List<double>();
         for (int step = 0; step < steps + 1; step++)
         {
-            var watch = Stopwatch.StartNew();
-            using Tensor logits = model.Forward(slots.Select(s => new SequenceInput(s, [step + 5])).ToList(), cache);
-            using Tensor next = logits.argmax(-1); // sampling included
-            _ = next.data<long>()[0];
-            if (step > 0) times.Add(watch.Elapsed.TotalSeconds); // first step warms up
+            double seconds = DecodeStep(model, cache, slots, step + 5);
+            if (step > 0) times.Add(seconds); // first step warms up
         }
         return batch / Median(times);
+    }
+
+    // A cache with batch sequences that each hold a 64-token prompt (decode after a short prompt, as in
+    // interactive completion) and room for steps + 1 more tokens.
+    private static KvCache PrefilledCache(CausalLM model, int batch, int steps, out int[] slots)
+    {
+        const int context = 64;
+        KvCache cache = model.CreateCache(batch, context + steps + 2);
+        slots = Enumerable.Range(0, batch).Select(_ => cache.Allocate()).ToArray();
+        int[] prompt = Enumerable.Range(1, context).ToArray();
+        using (Tensor _ = model.Forward(slots.Select(s => new SequenceInput(s, prompt)).ToList(), cache)) { }
+        return cache;
+    }
+
+    // Seconds for one decode step of every sequence, sampling (argmax) included.
+    private static double DecodeStep(CausalLM model, KvCache cache, int[] slots, int token)
+    {
+        var watch = Stopwatch.StartNew();
+        using Tensor logits = model.Forward(slots.Select(s => new SequenceInput(s, [token])).ToList(), cache);
+        using Tensor next = logits.argmax(-1);
+        _ = next.data<long>()[0];
+        return watch.Elapsed.TotalSeconds;
     }
 
     private static double Median(IEnumerable<double> values)

@@ -4,13 +4,19 @@ namespace CodeGen.Eval.Benchmarks;
 
 // The MBPP+ snapshot was written by Python's json module, which emits NaN, Infinity and -Infinity as bare
 // tokens (not JSON). Outside strings they are replaced by {"__cg_float__": "nan" | "inf" | "-inf"}, which the
-// generated Python harness turns back into floats with a json object_hook.
+// generated Python harness turns back into floats with a json object_hook. (Compiled into training too, whose
+// decontamination reads the same files and only needs them to parse.)
 internal static class NonFiniteJson
 {
     public const string Marker = "__cg_float__";
 
     public static string Escape(string json)
     {
+        if (!json.Contains("NaN", StringComparison.Ordinal) && !json.Contains("Infinity", StringComparison.Ordinal))
+        {
+            return json;
+        }
+
         var result = new StringBuilder(json.Length);
         bool inString = false;
         for (int i = 0; i < json.Length; i++)

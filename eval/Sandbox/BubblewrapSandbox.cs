@@ -135,21 +135,9 @@ internal sealed class BubblewrapSandbox : ISandbox
     {
         SandboxLimits limits = request.Limits;
         string source = Path.Combine(_root, Interlocked.Increment(ref _runs).ToString(CultureInfo.InvariantCulture));
-        Directory.CreateDirectory(source);
-        File.SetUnixFileMode(source, (UnixFileMode)0b111_101_101);
         try
         {
-            foreach (SandboxFile file in request.Files)
-            {
-                if (file.Name.Contains('/', StringComparison.Ordinal) || file.Name is "." or "..")
-                {
-                    throw new ArgumentException($"Sandbox file names are plain names, got '{file.Name}'.", nameof(request));
-                }
-
-                string path = Path.Combine(source, file.Name);
-                await File.WriteAllBytesAsync(path, file.Content, cancellationToken).ConfigureAwait(false);
-                File.SetUnixFileMode(path, (UnixFileMode)0b110_100_100);
-            }
+            await SandboxFile.WriteAllAsync(source, request.Files, cancellationToken).ConfigureAwait(false);
 
             try
             {

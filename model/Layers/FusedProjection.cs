@@ -16,6 +16,7 @@ internal sealed class FusedProjection : IDisposable
 {
     private readonly Tensor _weight; // (Σout, in)
     private readonly Tensor? _bias; // (Σout)
+    private readonly Linear[] _parts;
 
     /// <summary>Reads "{name}.weight" (and "{name}.bias" if <paramref name="bias"/>) for each (name, out) part.</summary>
     public FusedProjection(IReadOnlyList<(string Name, long OutFeatures)> parts, long inFeatures, bool bias, IWeightSource source)
@@ -34,7 +35,17 @@ internal sealed class FusedProjection : IDisposable
             for (int i = 0; i < parts.Count; i++)
             {
                 (string name, long width) = parts[i];
-                Tensor part = columnMajor ? storage.narrow(1, offset, width).t() : storage.narrow(0, offset, width); // (width, in)
+                Tensor part; // (width, in)
+                if (columnMajor)
+                {
+                    using Tensor columns = storage.narrow(1, offset, width);
+                    part = columns.t();
+                }
+                else
+                {
+                    part = storage.narrow(0, offset, width);
+                }
+
                 using (Tensor weight = i == 0 ? first : source.Get(name + ".weight", [width, inFeatures], WeightKind.Matrix))
                 {
                     part.copy_(weight);
@@ -50,19 +61,41 @@ internal sealed class FusedProjection : IDisposable
                 linears[i] = new Linear(name, part, biasView);
                 offset += width;
             }
-            _weight = columnMajor ? storage.t() : storage.alias();
-            storage.Dispose(); // the views keep the memory
+            if (columnMajor)
+            {
+                _weight = storage.t();
+                storage.Dispose(); // the views keep the memory
+            }
+            else
+            {
+                _weight = storage;
+            }
             _bias = biasStorage;
-            Parts = linears;
+            _parts = linears;
         }
     }
 
     /// <summary>The projections in order.</summary>
-    public IReadOnlyList<Linear> Parts { get; }
+    public IReadOnlyList<Linear> Parts => _parts;
 
     /// <summary>Whether the fused product gives exactly what the parts would: no LoRA attached, no gradient needed.</summary>
-    public bool CanFuse => Parts.All(p => !p.HasLora) &&
-        (!is_grad_enabled() || Parts.All(p => !p.Weight.requires_grad && p.Bias is not { requires_grad: true }));
+    // Checked on every forward (the decode loop), so a plain loop rather than LINQ.
+    public bool CanFuse
+    {
+        get
+        {
+            bool gradients = is_grad_enabled();
+            foreach (Linear part in _parts)
+            {
+                if (part.HasLora || gradients && (part.Weight.requires_grad || part.Bias is { requires_grad: true }))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
 
     /// <summary>(..., in) → (..., Σout): every part's output side by side, in order.</summary>
     public Tensor Forward(Tensor x) => nn.functional.linear(x, _weight, _bias);

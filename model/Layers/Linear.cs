@@ -16,22 +16,12 @@ public sealed class Linear : nn.Module
     private double _loraScale;
 
     /// <summary>Builds the layer from <paramref name="source"/>, reading "{prefix}.weight" and, if <paramref name="bias"/>, "{prefix}.bias".</summary>
-    public Linear(string prefix, long inFeatures, long outFeatures, bool bias, IWeightSource source) : base(prefix)
+    public Linear(string prefix, long inFeatures, long outFeatures, bool bias, IWeightSource source)
+        : this(prefix, ReadWeight(prefix, inFeatures, outFeatures, source), bias ? source.Get(prefix + ".bias", [outFeatures], WeightKind.Bias) : null)
     {
-        InFeatures = inFeatures;
-        OutFeatures = outFeatures;
-        Tensor weight = source.Get(prefix + ".weight", [outFeatures, inFeatures], WeightKind.Matrix);
-        if (WeightLayout.PrefersColumnMajor(outFeatures, inFeatures, weight.dtype, weight.device)) weight = WeightLayout.ToColumnMajor(weight);
-        Weight = new Parameter(weight, requires_grad: false);
-        register_parameter("weight", Weight);
-        if (bias)
-        {
-            Bias = new Parameter(source.Get(prefix + ".bias", [outFeatures], WeightKind.Bias), requires_grad: false);
-            register_parameter("bias", Bias);
-        }
     }
 
-    /// <summary>Wraps an existing weight (out, in) and bias (out), e.g. views into a <see cref="FusedProjection"/>'s storage; takes ownership of the handles.</summary>
+    /// <summary>Wraps a weight (out, in) and bias (out), e.g. views into a <see cref="FusedProjection"/>'s storage; takes ownership of the handles.</summary>
     internal Linear(string name, Tensor weight, Tensor? bias) : base(name)
     {
         InFeatures = weight.shape[1];
@@ -43,6 +33,13 @@ public sealed class Linear : nn.Module
             Bias = new Parameter(bias, requires_grad: false);
             register_parameter("bias", Bias);
         }
+    }
+
+    // The weight in the storage order WeightLayout prefers for it.
+    private static Tensor ReadWeight(string prefix, long inFeatures, long outFeatures, IWeightSource source)
+    {
+        Tensor weight = source.Get(prefix + ".weight", [outFeatures, inFeatures], WeightKind.Matrix);
+        return WeightLayout.PrefersColumnMajor(outFeatures, inFeatures, weight.dtype, weight.device) ? WeightLayout.ToColumnMajor(weight) : weight;
     }
 
     /// <summary>Input width.</summary>

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
+using CodeGen.Eval.Benchmarks;
 
 namespace CodeGen.Training.Data;
 
@@ -23,7 +24,7 @@ internal static class BenchmarkProblems
         {
             if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             {
-                using JsonDocument document = JsonDocument.Parse(WithoutNonFiniteNumbers(File.ReadAllText(path)));
+                using JsonDocument document = JsonDocument.Parse(NonFiniteJson.Escape(File.ReadAllText(path)));
                 if (document.RootElement.ValueKind != JsonValueKind.Array)
                 {
                     throw new InvalidDataException($"{path}: expected a JSON array of problems, found {document.RootElement.ValueKind}.");
@@ -42,7 +43,7 @@ internal static class BenchmarkProblems
                 {
                     if (!string.IsNullOrWhiteSpace(line))
                     {
-                        using JsonDocument document = JsonDocument.Parse(WithoutNonFiniteNumbers(line));
+                        using JsonDocument document = JsonDocument.Parse(NonFiniteJson.Escape(line));
                         problems.Add(ProblemText(document.RootElement));
                     }
                 }
@@ -56,56 +57,6 @@ internal static class BenchmarkProblems
         }
 
         throw new InvalidDataException($"{path}: unsupported benchmark file; expected .jsonl, .jsonl.gz or .json.");
-    }
-
-    // Python's json writes NaN, Infinity and -Infinity (EvalPlus inputs have them); JSON has no
-    // such numbers, so outside strings they become null. Only string fields are read anyway.
-    public static string WithoutNonFiniteNumbers(string json)
-    {
-        if (!json.Contains("NaN", StringComparison.Ordinal) && !json.Contains("Infinity", StringComparison.Ordinal))
-        {
-            return json;
-        }
-
-        System.Text.StringBuilder result = new(json.Length);
-        bool inString = false;
-        for (int i = 0; i < json.Length; i++)
-        {
-            char c = json[i];
-            if (inString)
-            {
-                result.Append(c);
-                if (c == '\\' && i + 1 < json.Length)
-                {
-                    result.Append(json[++i]);
-                }
-                else if (c == '"')
-                {
-                    inString = false;
-                }
-
-                continue;
-            }
-
-            string? token = c switch
-            {
-                'N' when string.CompareOrdinal(json, i, "NaN", 0, 3) == 0 => "NaN",
-                'I' when string.CompareOrdinal(json, i, "Infinity", 0, 8) == 0 => "Infinity",
-                '-' when string.CompareOrdinal(json, i, "-Infinity", 0, 9) == 0 => "-Infinity",
-                _ => null,
-            };
-            if (token is not null)
-            {
-                result.Append("null");
-                i += token.Length - 1;
-                continue;
-            }
-
-            inString = c == '"';
-            result.Append(c);
-        }
-
-        return result.ToString();
     }
 
     private static string ProblemText(JsonElement problem)
