@@ -71,8 +71,8 @@ public sealed class CausalLM : nn.Module
         foreach (var parameter in parameters()) parameter.requires_grad = requiresGrad;
     }
 
-    /// <summary>Creates a KV cache for this model.</summary>
-    public KvCache CreateCache(int slots, int capacity) => new(Config, slots, capacity, DType, Device);
+    /// <summary>Creates a paged KV cache of <paramref name="blocks"/> blocks of <paramref name="blockSize"/> positions for this model.</summary>
+    public PagedKvCache CreateCache(int blocks, int blockSize) => new(Config, blocks, blockSize, DType, Device);
 
     /// <summary>Weights with their checkpoint names (tied lm_head omitted, as HF saves it).</summary>
     public IEnumerable<KeyValuePair<string, Tensor>> NamedWeights() =>
@@ -93,89 +93,30 @@ public sealed class CausalLM : nn.Module
     public Tensor Forward(Tensor ids)
     {
         using var scope = NewDisposeScope();
-        long b = ids.shape[0], t = ids.shape[1];
-        Tensor positions = arange(t, int64, Device).unsqueeze(0).expand(b, t);
-        (Tensor cos, Tensor sin) = _rope.ForPositions(positions, t, DType);
+        (Tensor cos, Tensor sin) = _rope.ForPrefix(ids.shape[1], DType); // (T, D)
         using var batch = new AttentionBatch { Cos = cos, Sin = sin };
         Tensor hidden = Body.Forward(ids.to(Device), batch);
         return Project(hidden).MoveToOuterDisposeScope();
     }
 
     /// <summary>
-    /// Runs one step for a batch of sequences held in <paramref name="cache"/>: each appends its tokens at its
-    /// current length (prefill when many, decode when one), and the cache lengths advance. Returns float32
-    /// logits for the last new token of each sequence (B, vocab), or for every new position (B, T, vocab)
-    /// when <paramref name="allPositions"/> (rows past a sequence's own token count are padding).
+    /// One step over a paged KV cache for a batch of sequences: each sequence's new tokens are packed into one
+    /// token axis (no padding), their keys and values are written into the sequence's blocks, and each attends to
+    /// what its blocks hold. Returns float32 logits (R, vocab) for the last <see cref="SequenceStep.LogitRows"/>
+    /// positions of each sequence, in order (R is their sum; (0, vocab) when no sequence asks for logits). The
+    /// caller owns the cache's bookkeeping: which blocks a sequence holds and how many positions are filled.
     /// </summary>
-    /// <exception cref="ArgumentException">Empty input, a token id outside the vocabulary, or a sequence that would outgrow its slot.</exception>
-    public Tensor Forward(IReadOnlyList<SequenceInput> inputs, KvCache cache, bool allPositions = false)
-    {
-        if (inputs.Count == 0) throw new ArgumentException("No sequences to run");
-        int b = inputs.Count;
-        int t = inputs.Max(s => s.Tokens.Count);
-        var starts = new int[b];
-        var counts = new int[b];
-        var slots = new int[b];
-        var ids = new long[b * t];
-        var positions = new long[b * t];
-        for (int i = 0; i < b; i++)
-        {
-            SequenceInput input = inputs[i];
-            slots[i] = input.Slot;
-            starts[i] = cache.Length(input.Slot);
-            counts[i] = input.Tokens.Count;
-            if (counts[i] == 0) throw new ArgumentException($"Sequence in slot {input.Slot} has no tokens to run");
-            if (starts[i] + counts[i] > cache.Capacity)
-            {
-                throw new ArgumentException(
-                    $"Sequence in slot {input.Slot} would hold {starts[i] + counts[i]} positions; the cache holds {cache.Capacity}");
-            }
-            for (int j = 0; j < t; j++)
-            {
-                int token = j < counts[i] ? input.Tokens[j] : 0;
-                if ((uint)token >= (uint)Config.VocabSize)
-                    throw new ArgumentException($"Token id {token} is outside the vocabulary [0, {Config.VocabSize})");
-                ids[i * t + j] = token;
-                positions[i * t + j] = starts[i] + Math.Min(j, counts[i] - 1);
-            }
-        }
-        int keyLength = Enumerable.Range(0, b).Max(i => starts[i] + counts[i]);
-
-        using var scope = NewDisposeScope();
-        Tensor idTensor = tensor(ids, [b, t], int64).to(Device);
-        Tensor posTensor = tensor(positions, [b, t], int64).to(Device);
-        (Tensor cos, Tensor sin) = _rope.ForPositions(posTensor, keyLength, DType);
-        using var batch = new AttentionBatch
-        {
-            Cos = cos,
-            Sin = sin,
-            Cache = cache,
-            Slots = slots,
-            Starts = starts,
-            Counts = counts,
-            SlotIndex = b > 1 ? tensor(slots.Select(s => (long)s).ToArray(), int64).to(Device) : null,
-            Mask = b == 1 && t == 1 ? null : BuildMask(starts, counts, t, keyLength),
-            KeyLength = keyLength,
-        };
-        Tensor hidden = Body.Forward(idTensor, batch); // (B, T, hidden)
-        for (int i = 0; i < b; i++) cache.Advance(slots[i], counts[i]);
-        if (allPositions) return Project(hidden).MoveToOuterDisposeScope();
-        Tensor last = cat(Enumerable.Range(0, b).Select(i => hidden[i].narrow(0, counts[i] - 1, 1)).ToArray(), 0); // (B, hidden)
-        return Project(last).MoveToOuterDisposeScope();
-    }
-
-    // Query row t of sequence b sees key j when j <= start_b + t (causal) and j < start_b + count_b (its own keys).
-    // Rows are repeated for the g query heads folded into the query axis: (B, 1, g·T, L).
-    private Tensor BuildMask(int[] starts, int[] counts, int t, int keyLength)
+    /// <exception cref="ArgumentException">No sequence, a sequence without tokens, a token outside the vocabulary, or a step past the context or the blocks given.</exception>
+    public Tensor Forward(IReadOnlyList<SequenceStep> steps, PagedKvCache cache)
     {
         using var scope = NewDisposeScope();
-        int b = starts.Length;
-        Tensor startT = tensor(starts.Select(s => (long)s).ToArray(), int64).view(b, 1, 1, 1);
-        Tensor limit = tensor(starts.Zip(counts, (s, c) => (long)(s + c)).ToArray(), int64).view(b, 1, 1, 1);
-        Tensor queryPos = startT.add(arange(t, int64).view(1, 1, t, 1)); // (B, 1, T, 1)
-        Tensor keyPos = arange(keyLength, int64).view(1, 1, 1, keyLength); // (1, 1, 1, L)
-        Tensor mask = keyPos.le(queryPos).logical_and(keyPos.lt(limit)); // (B, 1, T, L)
-        return mask.repeat(1, 1, Config.GroupSize, 1).to(Device).MoveToOuterDisposeScope();
+        PackedSteps packed = PackedSteps.Create(steps, Config, cache);
+        (Tensor cos, Tensor sin) = _rope.ForPositions(tensor(packed.Positions, int64).to(Device), DType); // (N, D)
+        using var batch = new AttentionBatch { Cos = cos, Sin = sin, Cache = cache, Sequences = packed.Sequences(Config.GroupSize, Device) };
+        Tensor hidden = Body.Forward(tensor(packed.Ids, [1, packed.Ids.Length], int64).to(Device), batch); // (1, N, hidden)
+        if (packed.LogitRows.Length == 0) return zeros([0, Config.VocabSize], float32, Device).MoveToOuterDisposeScope();
+        Tensor rows = hidden[0].index_select(0, tensor(packed.LogitRows, int64).to(Device)); // (R, hidden)
+        return Project(rows).MoveToOuterDisposeScope();
     }
 
     private Tensor Project(Tensor hidden)

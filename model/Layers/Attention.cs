@@ -4,15 +4,17 @@ using static TorchSharp.torch;
 namespace CodeGen.Model.Layers;
 
 /// <summary>
-/// Multi-head attention with grouped-query KV heads and RoPE. With a cache, new keys/values are written into
-/// each sequence's slot and queries attend to everything the slot holds; query heads sharing a KV head are
-/// folded into the query-length axis so no K/V copy per query head is needed.
+/// Multi-head attention with grouped-query KV heads and RoPE. Over a paged KV cache, each sequence's new keys and
+/// values are written into its blocks, and its queries attend to the blocks it holds through views of the pool:
+/// no sequence's KV is copied to attend over it. Query heads sharing a KV head are folded into the query-length
+/// axis, so no K/V copy per query head is needed either.
 /// </summary>
 public sealed class Attention : nn.Module
 {
     private readonly int _heads;
     private readonly int _kvHeads;
     private readonly int _headDim;
+    private readonly double _scale;
     private readonly FusedProjection _qkv;
 
     /// <summary>Reads q/k/v/o projections under <paramref name="prefix"/>.</summary>
@@ -21,6 +23,7 @@ public sealed class Attention : nn.Module
         _heads = config.NumAttentionHeads;
         _kvHeads = config.NumKeyValueHeads;
         _headDim = config.HeadDim;
+        _scale = 1.0 / Math.Sqrt(_headDim);
         _qkv = new FusedProjection(
             [(prefix + ".q_proj", _heads * _headDim), (prefix + ".k_proj", _kvHeads * _headDim), (prefix + ".v_proj", _kvHeads * _headDim)],
             config.HiddenSize, config.AttentionBias, source);
@@ -46,66 +49,87 @@ public sealed class Attention : nn.Module
     /// <summary>Output projection.</summary>
     public Linear OProj { get; }
 
+    private int Group => _heads / _kvHeads;
+
     internal Tensor Forward(Tensor x, AttentionBatch batch, int layer)
     {
         using var scope = NewDisposeScope();
+        (Tensor q, Tensor k, Tensor v) = ProjectAndRotate(x, batch); // (B, H, T, D), (B, Hkv, T, D) ×2
+        Tensor merged = batch.Cache is null
+            ? CausalAttention(q, k, v) // (B, T, H·D)
+            : CachedAttention(q[0], k[0], v[0], batch, layer).unsqueeze(0); // packed: B = 1, T = N
+        return OProj.Forward(merged).MoveToOuterDisposeScope();
+    }
+
+    // q, k, v as (B, heads, T, D) with RoPE applied to q and k: one product and one rotation for q and k together
+    // when the weights allow it.
+    private (Tensor Q, Tensor K, Tensor V) ProjectAndRotate(Tensor x, AttentionBatch batch)
+    {
         long b = x.shape[0], t = x.shape[1];
-        int group = _heads / _kvHeads;
-        Tensor q, k, v;
         if (_qkv.CanFuse)
         {
-            // One product for q, k and v; RoPE rotates the q and k heads in one pass.
-            Tensor heads = _qkv.Forward(x).view(b, t, _heads + 2 * _kvHeads, _headDim);
-            Tensor qk = RotaryEmbedding.Apply(heads.narrow(2, 0, _heads + _kvHeads).transpose(1, 2), batch.Cos, batch.Sin);
-            q = qk.narrow(1, 0, _heads); // (B, H, T, D)
-            k = qk.narrow(1, _heads, _kvHeads); // (B, Hkv, T, D)
-            v = heads.narrow(2, _heads + _kvHeads, _kvHeads).transpose(1, 2); // (B, Hkv, T, D)
+            Tensor heads = _qkv.Forward(x).view(b, t, _heads + 2 * _kvHeads, _headDim).transpose(1, 2); // (B, H+2Hkv, T, D)
+            Tensor qk = RotaryEmbedding.Apply(heads.narrow(1, 0, _heads + _kvHeads), batch.Cos, batch.Sin);
+            return (qk.narrow(1, 0, _heads), qk.narrow(1, _heads, _kvHeads), heads.narrow(1, _heads + _kvHeads, _kvHeads));
         }
-        else
+        Tensor q = QProj.Forward(x).view(b, t, _heads, _headDim).transpose(1, 2);
+        Tensor k = KProj.Forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2);
+        Tensor v = VProj.Forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2);
+        return (RotaryEmbedding.Apply(q, batch.Cos, batch.Sin), RotaryEmbedding.Apply(k, batch.Cos, batch.Sin), v);
+    }
+
+    // Training / full forward: every query head gets its KV head; causal mask. Returns (B, T, H·D).
+    private Tensor CausalAttention(Tensor q, Tensor k, Tensor v)
+    {
+        long b = q.shape[0], t = q.shape[2];
+        Tensor kf = k.repeat_interleave(Group, dim: 1); // (B, H, T, D)
+        Tensor vf = v.repeat_interleave(Group, dim: 1);
+        Tensor output = nn.functional.scaled_dot_product_attention(q, kf, vf, is_casual: t > 1); // (B, H, T, D)
+        return output.transpose(1, 2).reshape(b, t, _heads * _headDim);
+    }
+
+    // Packed rows over the paged cache: q (H, N, D), k and v (Hkv, N, D). Returns (N, H·D).
+    private Tensor CachedAttention(Tensor q, Tensor k, Tensor v, AttentionBatch batch, int layer)
+    {
+        Tensor keyPool = batch.Cache!.Keys(layer), valuePool = batch.Cache.Values(layer); // (Hkv, P, D)
+        var outputs = new Tensor[batch.Sequences.Count];
+        for (int i = 0; i < outputs.Length; i++)
         {
-            q = QProj.Forward(x).view(b, t, _heads, _headDim).transpose(1, 2); // (B, H, T, D)
-            k = KProj.Forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2); // (B, Hkv, T, D)
-            v = VProj.Forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2); // (B, Hkv, T, D)
-            q = RotaryEmbedding.Apply(q, batch.Cos, batch.Sin);
-            k = RotaryEmbedding.Apply(k, batch.Cos, batch.Sin);
-        }
-        Tensor output;
-        if (batch.Cache is null)
-        {
-            // Training / full forward: every query head gets its KV head; causal mask.
-            Tensor kf = k.repeat_interleave(group, dim: 1); // (B, H, T, D)
-            Tensor vf = v.repeat_interleave(group, dim: 1);
-            output = nn.functional.scaled_dot_product_attention(q, kf, vf, is_casual: t > 1); // (B, H, T, D)
-        }
-        else
-        {
-            Tensor keysAll = batch.Cache.Keys(layer), valuesAll = batch.Cache.Values(layer); // (S, Hkv, C, D)
-            Tensor keys, values; // (B, Hkv, L, D)
-            if (b == 1)
+            CachedSequence s = batch.Sequences[i];
+            foreach (PoolSpan w in s.Writes)
             {
-                // One sequence: its slot's rows are a view; the new keys/values land in it in place.
-                keys = keysAll.narrow(0, batch.Slots[0], 1).narrow(2, 0, batch.KeyLength);
-                values = valuesAll.narrow(0, batch.Slots[0], 1).narrow(2, 0, batch.KeyLength);
-                keys.narrow(2, batch.Starts[0], batch.Counts[0]).copy_(k);
-                values.narrow(2, batch.Starts[0], batch.Counts[0]).copy_(v);
+                keyPool.narrow(1, w.PoolStart, w.Length).copy_(k.narrow(1, w.Row, w.Length));
+                valuePool.narrow(1, w.PoolStart, w.Length).copy_(v.narrow(1, w.Row, w.Length));
             }
-            else
-            {
-                for (int i = 0; i < b; i++)
-                {
-                    int slot = batch.Slots[i], start = batch.Starts[i], count = batch.Counts[i];
-                    keysAll[slot].narrow(1, start, count).copy_(k[i].narrow(1, 0, count));
-                    valuesAll[slot].narrow(1, start, count).copy_(v[i].narrow(1, 0, count));
-                }
-                keys = keysAll.narrow(2, 0, batch.KeyLength).index_select(0, batch.SlotIndex!);
-                values = valuesAll.narrow(2, 0, batch.KeyLength).index_select(0, batch.SlotIndex!);
-            }
-            Tensor folded = q.reshape(b, _kvHeads, group * t, _headDim); // (B, Hkv, g·T, D): row gi·T + t
-            Tensor attended = nn.functional.scaled_dot_product_attention(folded, keys, values, batch.Mask);
-            output = attended.view(b, _heads, t, _headDim); // (B, H, T, D)
+            Tensor folded = q.narrow(1, s.Offset, s.Count).reshape(_kvHeads, Group * s.Count, _headDim); // (Hkv, g·T, D): row gi·T + t
+            Tensor attended = s.Reads.Count == 1
+                ? nn.functional.scaled_dot_product_attention(folded,
+                    keyPool.narrow(1, s.Reads[0].PoolStart, s.Length), valuePool.narrow(1, s.Reads[0].PoolStart, s.Length), s.Mask)
+                : AttendOverRuns(folded, keyPool, valuePool, s);
+            outputs[i] = attended.view(_heads, s.Count, _headDim).transpose(0, 1).reshape(s.Count, _heads * _headDim); // (T, H·D)
         }
-        Tensor merged = output.transpose(1, 2).reshape(b, t, _heads * _headDim); // (B, T, H·D)
-        return OProj.Forward(merged).MoveToOuterDisposeScope();
+        return outputs.Length == 1 ? outputs[0] : cat(outputs, 0);
+    }
+
+    // A sequence whose blocks are not consecutive (shared prefix blocks, then its own): scores against each run of
+    // the pool, one softmax over them all, and the value runs weighted by their part of it. No K/V is gathered.
+    private Tensor AttendOverRuns(Tensor folded, Tensor keyPool, Tensor valuePool, CachedSequence s)
+    {
+        var scores = new Tensor[s.Reads.Count];
+        for (int r = 0; r < scores.Length; r++)
+        {
+            PoolSpan run = s.Reads[r];
+            scores[r] = folded.matmul(keyPool.narrow(1, run.PoolStart, run.Length).transpose(1, 2)); // (Hkv, g·T, run)
+        }
+        Tensor all = cat(scores, -1).mul(_scale); // (Hkv, g·T, L)
+        if (s.Mask is not null) all = all.masked_fill(s.Mask.logical_not(), double.NegativeInfinity);
+        Tensor weights = all.softmax(-1).to(folded.dtype);
+        Tensor output = zeros_like(folded);
+        foreach (PoolSpan run in s.Reads)
+        {
+            output.add_(weights.narrow(-1, run.Row, run.Length).matmul(valuePool.narrow(1, run.PoolStart, run.Length)));
+        }
+        return output; // (Hkv, g·T, D)
     }
 
     /// <inheritdoc />

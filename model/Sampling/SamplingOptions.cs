@@ -15,8 +15,17 @@ public sealed record SamplingOptions
     /// <summary>Keep the smallest set of most likely tokens whose probability reaches P (nucleus); 1 disables. Default 1.</summary>
     public double TopP { get; init; } = 1.0;
 
-    /// <summary>CTRL-style penalty on tokens already in the sequence (logit / p if positive, · p if negative); 1 disables. Default 1.</summary>
+    /// <summary>CTRL-style penalty on tokens already in the sequence, prompt included (logit / p if positive, · p if negative); 1 disables. Default 1.</summary>
     public double RepetitionPenalty { get; init; } = 1.0;
+
+    /// <summary>OpenAI presence penalty: subtracted once from the logit of every token already generated. In [-2, 2]; default 0.</summary>
+    public double PresencePenalty { get; init; }
+
+    /// <summary>OpenAI frequency penalty: subtracted from a token's logit once per time it was generated. In [-2, 2]; default 0.</summary>
+    public double FrequencyPenalty { get; init; }
+
+    /// <summary>OpenAI logit_bias: added to the logits of the given token ids (-100 bans, 100 forces in practice). Default none.</summary>
+    public IReadOnlyDictionary<int, float>? LogitBias { get; init; }
 
     /// <summary>Random seed; the same seed gives the same tokens. Null draws from a random seed.</summary>
     public int? Seed { get; init; }
@@ -31,5 +40,15 @@ public sealed record SamplingOptions
         if (TopK < 0) throw new ArgumentException($"top_k must be >= 0, got {TopK}");
         if (double.IsNaN(TopP) || TopP <= 0 || TopP > 1) throw new ArgumentException($"top_p must be in (0, 1], got {TopP}");
         if (double.IsNaN(RepetitionPenalty) || RepetitionPenalty <= 0) throw new ArgumentException($"repetition_penalty must be > 0, got {RepetitionPenalty}");
+        if (!(PresencePenalty is >= -2 and <= 2)) throw new ArgumentException($"presence_penalty must be in [-2, 2], got {PresencePenalty}");
+        if (!(FrequencyPenalty is >= -2 and <= 2)) throw new ArgumentException($"frequency_penalty must be in [-2, 2], got {FrequencyPenalty}");
+        if (LogitBias is not null)
+        {
+            foreach ((int token, float bias) in LogitBias)
+            {
+                if (token < 0) throw new ArgumentException($"logit_bias: token id {token} is negative");
+                if (!(bias is >= -100 and <= 100)) throw new ArgumentException($"logit_bias[{token}] must be in [-100, 100], got {bias}");
+            }
+        }
     }
 }

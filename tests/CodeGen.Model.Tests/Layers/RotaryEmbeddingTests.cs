@@ -14,16 +14,16 @@ public sealed class RotaryEmbeddingTests
     public void ForPositions_NoScaling_MatchesHandComputedAngles()
     {
         using var rope = new RotaryEmbedding(TinyModels.Qwen2Config() with { RopeTheta = 10000 }, CPU);
-        using Tensor positions = tensor(new long[] { 0, 3, 7 }, [1, 3], int64);
-        (Tensor cos, Tensor sin) = rope.ForPositions(positions, 8, float32);
+        using Tensor positions = tensor(new long[] { 0, 3, 7 }, int64);
+        (Tensor cos, Tensor sin) = rope.ForPositions(positions, float32);
         using (cos)
         using (sin)
         {
-            Assert.Equal([1L, 1L, 3L, 8L], cos.shape);
+            Assert.Equal([3L, 8L], cos.shape);
             for (int i = 0; i < 4; i++)
             {
-                Assert.Equal(Math.Cos(Angle(10000, 7, i)), cos[0, 0, 2, i].item<float>(), 1e-5);
-                Assert.Equal(Math.Sin(Angle(10000, 3, i)), sin[0, 0, 1, i + 4].item<float>(), 1e-5);
+                Assert.Equal(Math.Cos(Angle(10000, 7, i)), cos[2, i].item<float>(), 1e-5);
+                Assert.Equal(Math.Sin(Angle(10000, 3, i)), sin[1, i + 4].item<float>(), 1e-5);
             }
         }
     }
@@ -33,25 +33,26 @@ public sealed class RotaryEmbeddingTests
     {
         var config = TinyModels.Qwen2Config(ropeScaling: new RopeScaling("linear", 4.0, null)) with { RopeTheta = 10000 };
         using var rope = new RotaryEmbedding(config, CPU);
-        using Tensor positions = tensor(new long[] { 6 }, [1, 1], int64);
-        (Tensor cos, Tensor sin) = rope.ForPositions(positions, 7, float32);
+        using Tensor positions = tensor(new long[] { 6 }, int64);
+        (Tensor cos, Tensor sin) = rope.ForPositions(positions, float32);
         using (cos)
         using (sin)
-            for (int i = 0; i < 4; i++) Assert.Equal(Math.Cos(Angle(10000, 1.5, i)), cos[0, 0, 0, i].item<float>(), 1e-5);
+            for (int i = 0; i < 4; i++) Assert.Equal(Math.Cos(Angle(10000, 1.5, i)), cos[0, i].item<float>(), 1e-5);
     }
 
     [Fact]
-    public void ForPositions_DynamicScaling_GrowsBaseOnlyPastOriginalContext()
+    public void ForPositions_DynamicScaling_EachPositionGetsTheBaseOfItsOwnLength()
     {
-        var config = TinyModels.Qwen2Config(ropeScaling: new RopeScaling("dynamic", 2.0, null), maxPositions: 16) with { RopeTheta = 10000 };
+        // Original context 16, factor 2, model context 40. Position 5 (within) keeps θ; position 31 is the last token
+        // of a 32-token sequence: base = θ · (2·32/16 − 1)^(8/6) = θ · 3^(4/3), whatever else is asked for with it.
+        var config = TinyModels.Qwen2Config(ropeScaling: new RopeScaling("dynamic", 2.0, 16), maxPositions: 40) with { RopeTheta = 10000 };
         using var rope = new RotaryEmbedding(config, CPU);
-        using Tensor positions = tensor(new long[] { 5 }, [1, 1], int64);
-        (Tensor within, Tensor _) = rope.ForPositions(positions, 16, float32);
-        Assert.Equal(Math.Cos(Angle(10000, 5, 1)), within[0, 0, 0, 1].item<float>(), 1e-5);
-        // Sequence of 32 with original 16, factor 2: base = θ · (2·32/16 − 1)^(8/6) = θ · 3^(4/3).
         double grown = 10000 * Math.Pow(3, 8 / 6.0);
-        (Tensor beyond, Tensor _) = rope.ForPositions(positions, 32, float32);
-        Assert.Equal(Math.Cos(Angle(grown, 5, 1)), beyond[0, 0, 0, 1].item<float>(), 1e-5);
+        (Tensor alone, Tensor _) = rope.ForPositions(tensor(new long[] { 31 }, int64), float32);
+        (Tensor mixed, Tensor _) = rope.ForPositions(tensor(new long[] { 5, 31, 39 }, int64), float32);
+        Assert.Equal(Math.Cos(Angle(10000, 5, 1)), mixed[0, 1].item<float>(), 1e-5);
+        Assert.Equal(Math.Cos(Angle(grown, 31, 1)), alone[0, 1].item<float>(), 1e-5);
+        Assert.Equal(alone[0].data<float>().ToArray(), mixed[1].data<float>().ToArray());
     }
 
     [Fact]
@@ -59,8 +60,8 @@ public sealed class RotaryEmbeddingTests
     {
         // x = [1, 2, 3, 4] (D = 4): rotate_half = [-3, -4, 1, 2].
         using Tensor x = tensor(new float[] { 1, 2, 3, 4 }).view(1, 1, 1, 4);
-        using Tensor cos = full(new long[] { 1, 1, 1, 4 }, 0.5f);
-        using Tensor sin = full(new long[] { 1, 1, 1, 4 }, 2f);
+        using Tensor cos = full(new long[] { 1, 4 }, 0.5f);
+        using Tensor sin = full(new long[] { 1, 4 }, 2f);
         using Tensor y = RotaryEmbedding.Apply(x, cos, sin);
         Assert.Equal(new float[] { 0.5f - 6, 1 - 8, 1.5f + 2, 2 + 4 }, y.flatten().data<float>().ToArray());
     }

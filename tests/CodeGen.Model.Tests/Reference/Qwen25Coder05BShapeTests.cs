@@ -47,8 +47,8 @@ public sealed class Qwen25Coder05BShapeTests : IDisposable
         using var cacheA = original.CreateCache(1, 16);
         using var cacheB = loaded.CreateCache(1, 16);
         int[] prompt = [151643, 1024, 77, 9000, 151935];
-        using Tensor a = original.Forward([new SequenceInput(cacheA.Allocate(), prompt)], cacheA);
-        using Tensor b = loaded.Forward([new SequenceInput(cacheB.Allocate(), prompt)], cacheB);
+        using Tensor a = original.Forward([new SequenceStep(prompt, 0, [0])], cacheA);
+        using Tensor b = loaded.Forward([new SequenceStep(prompt, 0, [0])], cacheB);
         Assert.Equal([1L, 151936L], b.shape);
         Assert.True(a.eq(b).all().item<bool>());
         Assert.False(b.isnan().any().item<bool>());

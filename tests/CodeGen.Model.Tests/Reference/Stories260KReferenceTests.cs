@@ -17,14 +17,13 @@ public sealed class Stories260KReferenceTests
     public void GreedyDecode_FromBos_MatchesLlama2cTokenIds()
     {
         using var model = CausalLM.Load(Fixtures.Stories260K, float32, CPU);
-        using var cache = model.CreateCache(1, 64);
+        using var cache = new CachedSequences(model, 1, 64, blockSize: 16);
         using var _ = no_grad();
-        int slot = cache.Allocate();
         var generated = new List<int>();
         int next = 1;
         for (int step = 0; step < ReferenceIds.Length; step++)
         {
-            using Tensor logits = model.Forward([new SequenceInput(slot, [next])], cache);
+            using Tensor logits = cache.Run(0, [next]);
             next = (int)logits[0].argmax().item<long>();
             generated.Add(next);
         }

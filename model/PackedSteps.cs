@@ -1,0 +1,123 @@
+using CodeGen.Model.Caching;
+using CodeGen.Model.Layers;
+using static TorchSharp.torch;
+
+namespace CodeGen.Model;
+
+/// <summary>
+/// A batch of <see cref="SequenceStep"/>s, validated and laid out for one forward: token ids and positions packed
+/// into one axis, the packed rows whose logits are wanted, and each sequence's writes into and reads from the
+/// KV pool, derived from its block table.
+/// </summary>
+internal sealed class PackedSteps
+{
+    private readonly IReadOnlyList<SequenceStep> _steps;
+    private readonly int[] _offsets;
+    private readonly int _blockSize;
+
+    private PackedSteps(IReadOnlyList<SequenceStep> steps, int[] offsets, long[] ids, long[] positions, long[] logitRows, int blockSize)
+    {
+        _steps = steps;
+        _offsets = offsets;
+        Ids = ids;
+        Positions = positions;
+        LogitRows = logitRows;
+        _blockSize = blockSize;
+    }
+
+    /// <summary>Token ids, all sequences' new tokens one after another (N).</summary>
+    public long[] Ids { get; }
+
+    /// <summary>Each packed token's position in its sequence (N).</summary>
+    public long[] Positions { get; }
+
+    /// <summary>Packed rows whose logits are returned (R).</summary>
+    public long[] LogitRows { get; }
+
+    /// <exception cref="ArgumentException">See <see cref="CausalLM.Forward(IReadOnlyList{SequenceStep}, PagedKvCache)"/>.</exception>
+    public static PackedSteps Create(IReadOnlyList<SequenceStep> steps, ModelConfig config, PagedKvCache cache)
+    {
+        if (steps.Count == 0) throw new ArgumentException("No sequences to run");
+        int total = 0;
+        var offsets = new int[steps.Count];
+        for (int i = 0; i < steps.Count; i++)
+        {
+            SequenceStep s = steps[i];
+            if (s.Tokens.Count == 0) throw new ArgumentException($"Sequence {i} has no tokens to run");
+            if (s.LogitRows < 0 || s.LogitRows > s.Tokens.Count)
+                throw new ArgumentException($"Sequence {i} asks for logits of {s.LogitRows} positions but runs {s.Tokens.Count} tokens");
+            int length = s.Start + s.Tokens.Count;
+            if (s.Start < 0 || length > config.MaxPositionEmbeddings)
+                throw new ArgumentException($"Sequence {i} would hold {length} positions; the model's context is {config.MaxPositionEmbeddings}");
+            if ((long)s.BlockTable.Count * cache.BlockSize < length)
+                throw new ArgumentException($"Sequence {i} would hold {length} positions but its {s.BlockTable.Count} blocks hold {(long)s.BlockTable.Count * cache.BlockSize}");
+            foreach (int block in s.BlockTable) cache.CheckBlock(block);
+            offsets[i] = total;
+            total += s.Tokens.Count;
+        }
+        var ids = new long[total];
+        var positions = new long[total];
+        var logitRows = new List<long>();
+        for (int i = 0; i < steps.Count; i++)
+        {
+            SequenceStep s = steps[i];
+            for (int j = 0; j < s.Tokens.Count; j++)
+            {
+                int token = s.Tokens[j];
+                if ((uint)token >= (uint)config.VocabSize)
+                    throw new ArgumentException($"Token id {token} is outside the vocabulary [0, {config.VocabSize})");
+                ids[offsets[i] + j] = token;
+                positions[offsets[i] + j] = s.Start + j;
+            }
+            for (int j = s.Tokens.Count - s.LogitRows; j < s.Tokens.Count; j++) logitRows.Add(offsets[i] + j);
+        }
+        return new PackedSteps(steps, offsets, ids, positions, [.. logitRows], cache.BlockSize);
+    }
+
+    /// <summary>Each sequence's layout in the pool, with its attention mask (g query heads folded into the rows) on <paramref name="device"/>.</summary>
+    public IReadOnlyList<CachedSequence> Sequences(int group, Device device)
+    {
+        var result = new CachedSequence[_steps.Count];
+        for (int i = 0; i < result.Length; i++)
+        {
+            SequenceStep s = _steps[i];
+            int count = s.Tokens.Count;
+            result[i] = new CachedSequence(_offsets[i], count, s.Start,
+                Spans(s.BlockTable, s.Start, count, _offsets[i] - s.Start),
+                Spans(s.BlockTable, 0, s.Start + count, 0))
+            {
+                Mask = count == 1 ? null : CausalMask(s.Start, count, group, device),
+            };
+        }
+        return result;
+    }
+
+    // Positions [from, from + count) of a sequence as runs of consecutive pool positions; a run's Row is its first
+    // position plus rowShift (the packed row for writes, the key index for reads).
+    private List<PoolSpan> Spans(IReadOnlyList<int> blocks, int from, int count, int rowShift)
+    {
+        var spans = new List<PoolSpan>();
+        int position = from, end = from + count;
+        while (position < end)
+        {
+            int block = position / _blockSize;
+            long poolStart = (long)blocks[block] * _blockSize + position % _blockSize;
+            int length = Math.Min(_blockSize - position % _blockSize, end - position);
+            if (spans.Count > 0 && spans[^1].PoolStart + spans[^1].Length == poolStart)
+                spans[^1] = spans[^1] with { Length = spans[^1].Length + length };
+            else
+                spans.Add(new PoolSpan(position + rowShift, poolStart, length));
+            position += length;
+        }
+        return spans;
+    }
+
+    // Query row gi·T + t (new token t, any of the g heads of a KV head) sees key j when j <= start + t: (g·T, L) bool.
+    private static Tensor CausalMask(int start, int count, int group, Device device)
+    {
+        using var scope = NewDisposeScope();
+        Tensor queryPositions = arange(start, start + count, int64).repeat(group).unsqueeze(1); // (g·T, 1)
+        Tensor keyPositions = arange(start + count, int64).unsqueeze(0); // (1, L)
+        return keyPositions.le(queryPositions).to(device).MoveToOuterDisposeScope();
+    }
+}
