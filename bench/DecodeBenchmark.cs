@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using CodeGen.Model;
-using CodeGen.Model.Caching;
 using CodeGen.Model.Weights;
 using Spectre.Console;
 using static TorchSharp.torch;
@@ -22,10 +21,18 @@ internal static class DecodeBenchmark
         Option<int> prompt = new("--prompt") { Description = "Prefill prompt length.", DefaultValueFactory = _ => 512 };
         Option<int> steps = new("--steps") { Description = "Decode steps timed per batch size (median reported).", DefaultValueFactory = _ => 16 };
         Option<int> threads = new("--threads") { Description = "Torch intra-op threads (0 = torch default).", DefaultValueFactory = _ => 0 };
-        var command = new Command("decode", "Prefill/decode tokens/s vs the memory-bandwidth floor.") { shapes, dtypes, prompt, steps, threads };
+        Option<string?> positions = new("--positions") { Description = "Instead: batch decode tok/s with every sequence holding these many KV positions (comma-separated, e.g. 512,2048,8192)." };
+        Option<int> batch = new("--batch") { Description = "Batch size for --positions.", DefaultValueFactory = _ => 16 };
+        var command = new Command("decode", "Prefill/decode tokens/s vs the memory-bandwidth floor.") { shapes, dtypes, prompt, steps, threads, positions, batch };
         command.SetAction(parse =>
         {
             if (parse.GetValue(threads) > 0) set_num_threads(parse.GetValue(threads));
+            if (parse.GetValue(positions) is string list)
+            {
+                RunAtPositions(parse.GetRequiredValue(shapes).Split(','), parse.GetRequiredValue(dtypes).Split(','),
+                    list.Split(',').Select(int.Parse).ToArray(), parse.GetValue(batch), parse.GetValue(steps));
+                return 0;
+            }
             Run(parse.GetRequiredValue(shapes).Split(','), parse.GetRequiredValue(dtypes).Split(','), parse.GetValue(prompt), parse.GetValue(steps));
             return 0;
         });
@@ -60,13 +67,30 @@ internal static class DecodeBenchmark
             "every weight mat-vec back to back, so a busy neighbour slows all three alike.[/]");
     }
 
+    private static void RunAtPositions(string[] shapes, string[] dtypes, int[] positions, int batch, int steps)
+    {
+        using var noGrad = no_grad();
+        var table = new Table().AddColumns("shape", "dtype", "batch", "positions", "decode tok/s");
+        foreach (string shape in shapes)
+        {
+            foreach (string dtypeName in dtypes)
+            {
+                ScalarType dtype = CausalLM.ParseDType(dtypeName);
+                using var model = new CausalLM(ModelShapes.Get(shape.Trim()), new RandomWeightSource(1, dtype, CPU), dtype, CPU);
+                foreach (int p in positions)
+                    table.AddRow(shape, dtypeName, $"{batch}", $"{p}", $"{MeasureDecodeAt(model, batch, p, steps):F2}");
+            }
+        }
+        AnsiConsole.Write(table);
+    }
+
     // Medians over rounds of (bandwidth probe, batch-1 decode step, all weight mat-vecs), each round's ratios taken from
     // figures measured within a fraction of a second of each other.
     private sealed record Interleaved(double Bandwidth, double Decode, double Floor, double MatVec, double DecodeOverFloor, double DecodeOverMatVec);
 
     private static Interleaved MeasureBatch1(CausalLM model, BandwidthProbe probe, double weightBytes, int rounds)
     {
-        using KvCache cache = PrefilledCache(model, 1, rounds, out int[] slots);
+        using BenchSequences cache = PrefilledCache(model, 1, rounds);
         using var matVec = new WeightMatVec(model);
         var bandwidth = new List<double>();
         var decode = new List<double>();
@@ -76,7 +100,7 @@ internal static class DecodeBenchmark
         for (int round = 0; round < rounds + 1; round++)
         {
             double b = probe.Measure();
-            double d = 1 / DecodeStep(model, cache, slots, round + 5);
+            double d = 1 / DecodeStep(model, cache, round + 5);
             double m = 1 / matVec.Measure();
             if (round == 0) continue; // warm-up
             bandwidth.Add(b);
@@ -152,10 +176,9 @@ internal static class DecodeBenchmark
         var times = new List<double>();
         for (int run = 0; run < 2; run++)
         {
-            using var cache = model.CreateCache(1, promptLength + 1);
-            int slot = cache.Allocate();
+            using var cache = new BenchSequences(model, 1, promptLength + 1);
             var watch = Stopwatch.StartNew();
-            using Tensor logits = model.Forward([new SequenceInput(slot, prompt)], cache);
+            using Tensor logits = cache.Forward([prompt]);
             times.Add(watch.Elapsed.TotalSeconds);
         }
         return promptLength / times.Min();
@@ -163,33 +186,51 @@ internal static class DecodeBenchmark
 
     private static double MeasureDecode(CausalLM model, int batch, int steps)
     {
-        using KvCache cache = PrefilledCache(model, batch, steps, out int[] slots);
+        using BenchSequences cache = PrefilledCache(model, batch, steps);
+        return batch / MedianDecodeStep(model, cache, steps);
+    }
+
+    /// <summary>
+    /// Batch decode tokens/s with every sequence already holding <paramref name="positions"/> positions: one
+    /// sequence's prompt is prefilled (at most 512 tokens) and its blocks copied until every sequence's table is full,
+    /// so the decode reads real, distinct KV memory without prefilling batch × positions tokens.
+    /// </summary>
+    public static double MeasureDecodeAt(CausalLM model, int batch, int positions, int steps)
+    {
+        using var cache = new BenchSequences(model, batch, positions + steps + 2);
+        int seed = Math.Min(positions, 512);
+        using (cache.Forward([Enumerable.Range(1, seed).Select(i => i % model.Config.VocabSize).ToArray()], only: 0)) { }
+        cache.FillFrom(0, seed, positions);
+        return batch / MedianDecodeStep(model, cache, steps);
+    }
+
+    private static double MedianDecodeStep(CausalLM model, BenchSequences cache, int steps)
+    {
         var times = new List<double>();
         for (int step = 0; step < steps + 1; step++)
         {
-            double seconds = DecodeStep(model, cache, slots, step + 5);
+            double seconds = DecodeStep(model, cache, step + 5);
             if (step > 0) times.Add(seconds); // first step warms up
         }
-        return batch / Median(times);
+        return Median(times);
     }
 
-    // A cache with batch sequences that each hold a 64-token prompt (decode after a short prompt, as in
-    // interactive completion) and room for steps + 1 more tokens.
-    private static KvCache PrefilledCache(CausalLM model, int batch, int steps, out int[] slots)
+    // batch sequences that each hold a 64-token prompt (decode after a short prompt, as in interactive completion)
+    // and room for steps + 1 more tokens.
+    private static BenchSequences PrefilledCache(CausalLM model, int batch, int steps)
     {
         const int context = 64;
-        KvCache cache = model.CreateCache(batch, context + steps + 2);
-        slots = Enumerable.Range(0, batch).Select(_ => cache.Allocate()).ToArray();
+        var cache = new BenchSequences(model, batch, context + steps + 2);
         int[] prompt = Enumerable.Range(1, context).ToArray();
-        using (Tensor _ = model.Forward(slots.Select(s => new SequenceInput(s, prompt)).ToList(), cache)) { }
+        using (Tensor _ = cache.Forward(Enumerable.Repeat(prompt, batch).ToArray())) { }
         return cache;
     }
 
     // Seconds for one decode step of every sequence, sampling (argmax) included.
-    private static double DecodeStep(CausalLM model, KvCache cache, int[] slots, int token)
+    private static double DecodeStep(CausalLM model, BenchSequences cache, int token)
     {
         var watch = Stopwatch.StartNew();
-        using Tensor logits = model.Forward(slots.Select(s => new SequenceInput(s, [token])).ToList(), cache);
+        using Tensor logits = cache.Forward(Enumerable.Repeat(new[] { token }, cache.Count).ToArray());
         using Tensor next = logits.argmax(-1);
         _ = next.data<long>()[0];
         return watch.Elapsed.TotalSeconds;

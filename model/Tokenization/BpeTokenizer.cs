@@ -217,6 +217,9 @@ public sealed class BpeTokenizer
     /// <summary>The token with id <paramref name="id"/> as stored in tokenizer.json (byte-level form for vocabulary entries).</summary>
     public string? IdToToken(int id) => (uint)id < (uint)_idToToken.Length ? _idToToken[id] : null;
 
+    /// <summary>The bytes token <paramref name="id"/> stands for (UTF-8, possibly part of a character); empty for an unknown id. Decoding constraints read them.</summary>
+    public ReadOnlySpan<byte> TokenBytes(int id) => GetTokenBytes(id, skipSpecialTokens: false);
+
     // The UTF-8 bytes id stands for; empty for unknown ids and skipped special tokens.
     internal ReadOnlySpan<byte> GetTokenBytes(int id, bool skipSpecialTokens)
     {

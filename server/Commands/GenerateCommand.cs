@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using CodeGen.Model;
-using CodeGen.Model.Generation;
 using CodeGen.Model.Sampling;
 using CodeGen.Model.Tokenization;
 using CodeGen.Server.Engine;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging.Abstractions;
 using static TorchSharp.torch;
 
 namespace CodeGen.Server.Commands;
@@ -38,6 +39,8 @@ internal static class GenerateCommand
         {
             model, promptIds, prompt, maxTokens, greedy, temperature, topP, topK, repetitionPenalty, seed, printIds, printLogits, device, dtype,
         };
+        EngineFlags flags = new();
+        flags.AddTo(command);
         command.Validators.Add(result =>
         {
             if ((result.GetResult(promptIds) is null) == (result.GetResult(prompt) is null)) result.AddError("Give either --prompt-ids or --prompt.");
@@ -73,31 +76,53 @@ internal static class GenerateCommand
                 },
                 parse.GetValue(printLogits),
                 ModelLocator.ParseDevice(parse.GetRequiredValue(device)),
-                CausalLM.ParseDType(parse.GetRequiredValue(dtype)));
+                CausalLM.ParseDType(parse.GetRequiredValue(dtype)))
+            {
+                Engine = flags.Read(parse) with { MaxBatch = 1 },
+            };
             return Run(options, parse.InvocationConfiguration.Output, tokenizer);
         });
         return command;
     }
 
-    /// <summary>Loads the model, generates, and writes logits lines (if asked) and the ids line.</summary>
+    /// <summary>
+    /// Loads the model, runs the request through the same engine the server uses (scheduler, backend, sampler),
+    /// and writes logits lines (if asked) and the ids line.
+    /// </summary>
     public static int Run(GenerateOptions options, TextWriter output, BpeTokenizer? tokenizer = null)
     {
         options.Sampling.Validate();
-        using CausalLM model = CausalLM.Load(options.ModelDirectory, options.DType, options.Device);
-        var request = new GenerationRequest(options.PromptIds, options.MaxTokens, options.Sampling, model.Config.EosTokenIds);
-        BatchGenerator.LogitsObserver? observer = null;
-        if (options.PrintLogits > 0)
+        EngineOptions engine = options.Engine ?? new EngineOptions { MaxBatch = 1 };
+        engine.Validate();
+        using var host = new ModelHost(options.ModelDirectory, options.DType, options.Device, engine);
+        if (options.PromptIds.Count >= host.MaxContext)
+            throw new ArgumentException($"the prompt has {options.PromptIds.Count} tokens; the context is {host.MaxContext}, leaving no room to generate");
+        foreach (int id in options.PromptIds)
         {
-            int k = (int)Math.Min(options.PrintLogits, model.Config.VocabSize);
-            observer = (_, position, logits) =>
-            {
-                float[] first = logits.narrow(0, 0, k).cpu().data<float>().ToArray();
-                output.WriteLine($"logits[{position}]: {string.Join(' ', first.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}");
-            };
+            if (id >= host.Config.VocabSize) throw new ArgumentException($"--prompt-ids: {id} is outside the vocabulary (size {host.Config.VocabSize})");
         }
-        GenerationResult result = BatchGenerator.Generate(model, [request], observer)[0];
-        if (tokenizer is not null) output.WriteLine(tokenizer.Decode(result.Tokens, skipSpecialTokens: true));
-        output.WriteLine(string.Join(',', result.Tokens));
+        int k = (int)Math.Min(options.PrintLogits, host.Config.VocabSize);
+        var job = new GenerationJob("generate", options.PromptIds, Math.Min(options.MaxTokens, host.MaxContext - options.PromptIds.Count),
+            options.Sampling, [], host.StopTokenIds, null)
+        {
+            ObserveLogits = k == 0 ? null : (position, logits) =>
+                output.WriteLine($"logits[{position}]: {string.Join(' ', logits[..k].ToArray().Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}"),
+        };
+        using var loop = new EngineLoop(host, engine, new EngineMetrics(), NullLogger<EngineLoop>.Instance);
+        loop.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
+        var tokens = new List<int>();
+        ChannelReader<TokenEvent> reader = loop.TrySubmit([job], CancellationToken.None, out string? rejection)?[0]
+            ?? throw new InvalidOperationException($"the engine refused the request ({rejection})");
+        string? error = null;
+        foreach (TokenEvent e in reader.ReadAllAsync().ToBlockingEnumerable())
+        {
+            if (e.TokenId >= 0) tokens.Add(e.TokenId);
+            if (e.FinishReason is "error" or "timeout" or "cancelled") error = e.Error ?? e.FinishReason;
+        }
+        loop.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
+        if (error is not null) throw new InvalidOperationException($"generation failed: {error}");
+        if (tokenizer is not null) output.WriteLine(tokenizer.Decode(tokens, skipSpecialTokens: true));
+        output.WriteLine(string.Join(',', tokens));
         return 0;
     }
 

@@ -11,4 +11,8 @@ internal sealed record GenerateOptions(
     SamplingOptions Sampling,
     int PrintLogits,
     Device Device,
-    ScalarType DType);
+    ScalarType DType)
+{
+    /// <summary>How the engine runs (KV memory, chunking); null for the defaults with one sequence.</summary>
+    public Engine.EngineOptions? Engine { get; init; }
+}

@@ -19,11 +19,13 @@ internal static class ServeCommand
         Option<string?> adapter = new("--adapter") { Description = "Hugging Face PEFT LoRA adapter directory, merged into the weights at load." };
         Option<bool> noPrefixCache = new("--no-prefix-cache") { Description = "Recompute every prompt from scratch (to measure the prefix cache's gain)." };
         Option<int> maxBatch = new("--max-batch") { Description = "Sequences decoded together (KV-cache slots).", DefaultValueFactory = _ => 8 };
-        Option<int> maxQueue = new("--max-queue") { Description = "Requests that may wait for a slot before 429.", DefaultValueFactory = _ => 64 };
+        Option<int> maxQueue = new("--max-queue") { Description = "Requests that may wait before new ones get 429.", DefaultValueFactory = _ => 64 };
+        EngineFlags flags = new();
         var root = new RootCommand("CodeGen inference server: serves a Llama/Qwen2 model over an OpenAI-compatible HTTP API.")
         {
             model, host, port, apiKey, device, dtype, adapter, maxBatch, maxQueue, noPrefixCache,
         };
+        flags.AddTo(root);
         root.SetAction(async (parse, cancellation) =>
         {
             var options = new ServeOptions(
@@ -34,7 +36,7 @@ internal static class ServeCommand
                 ModelLocator.ParseDevice(parse.GetRequiredValue(device)),
                 CausalLM.ParseDType(parse.GetRequiredValue(dtype)))
             {
-                Engine = new EngineOptions { MaxBatch = parse.GetValue(maxBatch), MaxQueue = parse.GetValue(maxQueue), PrefixCache = !parse.GetValue(noPrefixCache) },
+                Engine = flags.Read(parse) with { MaxBatch = parse.GetValue(maxBatch), MaxQueue = parse.GetValue(maxQueue), PrefixCache = !parse.GetValue(noPrefixCache) },
                 AdapterDirectory = parse.GetValue(adapter),
             };
             options.Validate();
@@ -46,7 +48,7 @@ internal static class ServeCommand
     }
 
     /// <summary>Builds the web application for <paramref name="options"/> (tests start it on a free port).</summary>
-    public static WebApplication Build(ServeOptions options, string[] args)
+    public static WebApplication Build(ServeOptions options, string[] args, Func<Backends.IModelBackend, Backends.IModelBackend>? decorateBackend = null)
     {
         options.Validate();
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
@@ -54,7 +56,7 @@ internal static class ServeCommand
         // The body limit is enforced by the endpoints (400 with a JSON error), not by Kestrel's 413.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
-        builder.Services.AddSingleton(new ModelHost(options.ModelDirectory, options.DType, options.Device, options.AdapterDirectory));
+        builder.Services.AddSingleton(new ModelHost(options.ModelDirectory, options.DType, options.Device, options.Engine, options.AdapterDirectory, decorateBackend));
         builder.Services.AddSingleton(options.Engine);
         builder.Services.AddSingleton<EngineMetrics>();
         builder.Services.AddSingleton<EngineLoop>();

@@ -25,8 +25,7 @@ internal sealed record ServeOptions(string ModelDirectory, string Host, int Port
     public void Validate()
     {
         if (Port is < 0 or > 65535) throw new ArgumentException($"--port must be in 0..65535, got {Port}");
-        if (Engine.MaxBatch < 1) throw new ArgumentException($"--max-batch must be >= 1, got {Engine.MaxBatch}");
-        if (Engine.MaxQueue < 0) throw new ArgumentException($"--max-queue must be >= 0, got {Engine.MaxQueue}");
+        Engine.Validate();
         if (!IsLoopback && string.IsNullOrEmpty(ApiKey))
             throw new ArgumentException($"--host {Host} exposes the server beyond loopback: --api-key is required");
     }

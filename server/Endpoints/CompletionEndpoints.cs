@@ -36,7 +36,7 @@ internal static partial class CompletionEndpoints
                     throw new RequestValidationException("only ChatML chat templates (<|im_start|> ... <|im_end|>) are supported");
                 chatPrompt = ChatMl.Render;
             }
-            request = CompletionRequestParser.Parse(body.RootElement, host.Name, host.Config.VocabSize, host.Config.MaxPositionEmbeddings, host.Tokenizer, chatPrompt);
+            request = CompletionRequestParser.Parse(body.RootElement, host.Name, host.Config.VocabSize, host.MaxContext, host.Tokenizer, chatPrompt);
             if (chat) request = request with { Stop = [.. request.Stop, ChatMl.End] };
         }
         catch (RequestValidationException e)
@@ -52,8 +52,8 @@ internal static partial class CompletionEndpoints
             return;
         }
 
-        var readers = new List<ChannelReader<TokenEvent>>();
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var jobs = new GenerationJob[request.N];
         for (int i = 0; i < request.N; i++)
         {
             var sampling = new SamplingOptions
@@ -62,19 +62,20 @@ internal static partial class CompletionEndpoints
                 TopP = request.TopP,
                 TopK = request.TopK,
                 RepetitionPenalty = request.RepetitionPenalty,
+                PresencePenalty = request.PresencePenalty,
+                FrequencyPenalty = request.FrequencyPenalty,
+                LogitBias = request.LogitBias,
                 Seed = request.Seed is int seed ? seed + i : null,
             };
-            var job = new GenerationJob(requestId, request.PromptIds, request.MaxTokens, sampling, request.Stop, host.StopTokenIds, request.Logprobs);
-            ChannelReader<TokenEvent>? reader = engine.TrySubmit(job, cancel.Token, out string? rejection);
-            if (reader is null)
-            {
-                await cancel.CancelAsync();
-                context.Response.Headers.RetryAfter = "1";
-                int status = rejection == "queue full" ? StatusCodes.Status429TooManyRequests : StatusCodes.Status503ServiceUnavailable;
-                await ApiError.Result(status, $"server is busy ({rejection}); retry later", "server_error").ExecuteAsync(context);
-                return;
-            }
-            readers.Add(reader);
+            jobs[i] = new GenerationJob(requestId, request.PromptIds, request.MaxTokens, sampling, request.Stop, host.StopTokenIds, request.Logprobs);
+        }
+        IReadOnlyList<ChannelReader<TokenEvent>>? readers = engine.TrySubmit(jobs, cancel.Token, out string? rejection);
+        if (readers is null)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            int status = rejection == "queue full" ? StatusCodes.Status429TooManyRequests : StatusCodes.Status503ServiceUnavailable;
+            await ApiError.Result(status, $"server is busy ({rejection}); retry later", "server_error").ExecuteAsync(context);
+            return;
         }
         LogAccepted(logger, request.PromptIds.Count, request.N, request.MaxTokens, request.Stream);
         var writer = new CompletionWriter(requestId, host.Name, chat, request, host.Tokenizer);

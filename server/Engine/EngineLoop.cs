@@ -1,15 +1,17 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using CodeGen.Model;
-using CodeGen.Model.Caching;
+using CodeGen.Server.Backends;
 using CodeGen.Server.Scheduling;
 
 namespace CodeGen.Server.Engine;
 
 /// <summary>
-/// The engine: one background thread that owns the model, the KV cache and the scheduler, and repeats
-/// schedule → execute → update. Requests arrive through <see cref="TrySubmit"/> and leave through their
-/// channels. A failed step fails the requests in it and the loop keeps serving.
+/// The engine: one background thread that owns the backend and the scheduler and repeats schedule → execute →
+/// update. Every entry point (the HTTP endpoints, <c>server generate</c>, tests) submits through
+/// <see cref="TrySubmit"/> and reads the sequences' channels. The engine owns each sequence's admission from
+/// submission until the scheduler finishes it, whichever way it ends (stop, length, cancellation by a client that
+/// left, timeout, error, shutdown). A failed step fails the sequences in it and the loop keeps serving.
 /// </summary>
 internal sealed partial class EngineLoop : IHostedService, IDisposable
 {
@@ -21,9 +23,9 @@ internal sealed partial class EngineLoop : IHostedService, IDisposable
     private readonly SemaphoreSlim _signal = new(0);
     private readonly CancellationTokenSource _stop = new();
     private Thread? _thread;
-    private int _pending;
+    private int _inFlight;
+    private long _nextId;
     private volatile bool _accepting = true;
-    private volatile int _slotsUsed;
     private int _disposed;
 
     public EngineLoop(ModelHost host, EngineOptions options, EngineMetrics metrics, ILogger<EngineLoop> logger)
@@ -36,11 +38,14 @@ internal sealed partial class EngineLoop : IHostedService, IDisposable
 
     public EngineOptions Options => _options;
 
-    /// <summary>KV-cache slots held right now (for tests and metrics).</summary>
-    public int SlotsUsed => _slotsUsed;
+    /// <summary>Sequences submitted and not yet finished (waiting or running).</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
 
-    /// <summary>Queues a sequence; null with a reason when the server is saturated or shutting down.</summary>
-    public ChannelReader<TokenEvent>? TrySubmit(GenerationJob job, CancellationToken cancellation, out string? rejection)
+    /// <summary>
+    /// Queues the choices of one request (n &gt; 1: the later ones share the first one's prompt blocks); null with a
+    /// reason when the server is saturated or shutting down.
+    /// </summary>
+    public IReadOnlyList<ChannelReader<TokenEvent>>? TrySubmit(IReadOnlyList<GenerationJob> jobs, CancellationToken cancellation, out string? rejection)
     {
         rejection = null;
         if (!_accepting)
@@ -48,18 +53,27 @@ internal sealed partial class EngineLoop : IHostedService, IDisposable
             rejection = "shutting down";
             return null;
         }
-        if (Interlocked.Increment(ref _pending) > _options.MaxQueue + _options.MaxBatch)
+        if (Interlocked.Add(ref _inFlight, jobs.Count) > _options.MaxQueue + _options.MaxBatch && Volatile.Read(ref _inFlight) > jobs.Count)
         {
-            Interlocked.Decrement(ref _pending);
+            Interlocked.Add(ref _inFlight, -jobs.Count);
             rejection = "queue full";
             return null;
         }
-        var channel = Channel.CreateUnbounded<TokenEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var state = new SequenceState(job, channel, _host.Tokenizer, cancellation, DateTime.UtcNow + _options.RequestTimeout);
-        channel.Reader.Completion.ContinueWith(_ => Interlocked.Decrement(ref _pending), TaskScheduler.Default);
-        _incoming.Enqueue(state);
+        var readers = new List<ChannelReader<TokenEvent>>(jobs.Count);
+        DateTime deadline = DateTime.UtcNow + _options.RequestTimeout;
+        SequenceState? first = null;
+        foreach (GenerationJob job in jobs)
+        {
+            var channel = Channel.CreateUnbounded<TokenEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+            SequenceState? parent = first is not null && first.Job.PromptIds.SequenceEqual(job.PromptIds) ? first : null;
+            var state = new SequenceState(Interlocked.Increment(ref _nextId), job, channel, _host.Tokenizer, cancellation, deadline,
+                () => Interlocked.Decrement(ref _inFlight), parent);
+            first ??= state;
+            readers.Add(channel.Reader);
+            _incoming.Enqueue(state);
+        }
         _signal.Release();
-        return channel.Reader;
+        return readers;
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -69,12 +83,12 @@ internal sealed partial class EngineLoop : IHostedService, IDisposable
         return Task.CompletedTask;
     }
 
-    /// <summary>Graceful shutdown: stop accepting, let running requests finish (bounded by the host's timeout), then stop.</summary>
+    /// <summary>Graceful shutdown: stop accepting, let submitted sequences finish (bounded by the host's timeout), then stop.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _accepting = false;
-        while (Volatile.Read(ref _pending) > 0 && !cancellationToken.IsCancellationRequested)
-            await Task.Delay(20, CancellationToken.None);
+        while (InFlight > 0 && !cancellationToken.IsCancellationRequested)
+            await Task.Delay(10, CancellationToken.None);
         _stop.Cancel();
         _signal.Release();
         _thread?.Join(TimeSpan.FromSeconds(5));
@@ -82,10 +96,10 @@ internal sealed partial class EngineLoop : IHostedService, IDisposable
 
     private void Run()
     {
-        CausalLM model;
+        IModelBackend backend;
         try
         {
-            model = _host.GetAsync().GetAwaiter().GetResult();
+            backend = _host.GetAsync().GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is ModelLoadException or IOException or ArgumentException)
         {
@@ -93,48 +107,62 @@ internal sealed partial class EngineLoop : IHostedService, IDisposable
             DrainWithError($"model failed to load: {e.Message}");
             return;
         }
-        int context = model.Config.MaxPositionEmbeddings;
-        using KvCache cache = model.CreateCache(_options.MaxBatch, context);
-        var slots = new SlotAllocator(cache, _options.PrefixCache);
-        var scheduler = new Scheduler(slots, _options, context, _host.Tokenizer, _metrics);
-        var runner = new ModelRunner(model, cache);
+        var scheduler = new Scheduler(backend, _options, _metrics);
+        var runner = new ModelRunner(backend);
+        _metrics.KvCacheShape(backend.TotalBlocks, backend.BlockSize);
         while (!_stop.IsCancellationRequested)
         {
             while (_incoming.TryDequeue(out SequenceState? state)) scheduler.Enqueue(state);
             if (scheduler.IsIdle)
             {
-                _metrics.Scheduled(0, 0, 0, slots.TotalSlots);
-                _slotsUsed = 0;
+                _metrics.Scheduled(0, 0, backend.UsedBlocks, backend.TotalBlocks);
                 _signal.Wait(TimeSpan.FromMilliseconds(200));
+                continue;
+            }
+            ScheduledBatch batch;
+            try
+            {
+                batch = scheduler.Schedule();
+            }
+            catch (Exception e)
+            {
+                // Top of a long-lived loop: a fault outside any step ends what is queued, and the engine keeps serving.
+                LogStepFailed(e);
+                scheduler.FailAll("error", "internal error while scheduling");
+                continue;
+            }
+            if (batch.Sequences.Count == 0)
+            {
+                _signal.Wait(TimeSpan.FromMilliseconds(5)); // waiting for memory or for a parent's prefill
                 continue;
             }
             try
             {
-                ScheduledBatch batch = scheduler.Schedule();
-                _slotsUsed = slots.TotalSlots - slots.FreeSlots;
-                if (batch.Sequences.Count == 0) continue;
                 StepOutput output = runner.Execute(batch);
                 scheduler.Update(batch, output);
-                _slotsUsed = slots.TotalSlots - slots.FreeSlots;
             }
             catch (Exception e)
             {
-                // Top of a long-lived loop: fail the affected requests, keep serving.
+                // A failed step ends only the sequences in it.
                 LogStepFailed(e);
-                scheduler.FailAll("internal error while generating");
+                scheduler.Fail(batch, "internal error while generating");
             }
         }
+        scheduler.FailAll("cancelled", "server shutting down");
+        DrainWithError("server shutting down");
     }
 
     private void DrainWithError(string message)
     {
-        while (!_stop.IsCancellationRequested)
+        while (true)
         {
             while (_incoming.TryDequeue(out SequenceState? state))
             {
                 state.Output.Writer.TryWrite(new TokenEvent(-1, "", null, null, "error", message));
                 state.Output.Writer.TryComplete();
+                state.MarkFinished();
             }
+            if (_stop.IsCancellationRequested) return;
             _signal.Wait(TimeSpan.FromMilliseconds(200));
         }
     }
@@ -142,6 +170,7 @@ internal sealed partial class EngineLoop : IHostedService, IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return; // registered both as a singleton and a hosted service
+        _accepting = false;
         _stop.Cancel();
         _signal.Release();
         _thread?.Join(TimeSpan.FromSeconds(5));

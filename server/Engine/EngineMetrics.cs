@@ -2,16 +2,19 @@ using Prometheus;
 
 namespace CodeGen.Server.Engine;
 
-/// <summary>The server's Prometheus metrics, in a registry of its own (one per server instance).</summary>
+/// <summary>The server's Prometheus metrics, in a registry of its own (one per server instance). A series appears with its feature.</summary>
 internal sealed class EngineMetrics
 {
     private readonly Counter _requests;
     private readonly Gauge _queue;
     private readonly Gauge _running;
-    private readonly Gauge _kvUsed;
-    private readonly Gauge _kvUsage;
+    private readonly Gauge _blocksTotal;
+    private readonly Gauge _blocksUsed;
+    private readonly Gauge _blockSize;
     private readonly Counter _tokens;
-    private readonly Counter _reused;
+    private readonly Counter _prefill;
+    private readonly Counter _prefixHits;
+    private readonly Counter _preemptions;
     private readonly Counter _finished;
     private readonly Histogram _ttft;
     private readonly Histogram _itl;
@@ -21,40 +24,59 @@ internal sealed class EngineMetrics
         Registry = Metrics.NewCustomRegistry();
         MetricFactory f = Metrics.WithCustomRegistry(Registry);
         _requests = f.CreateCounter("codegen_requests_total", "HTTP API requests by status code.", "status");
-        _queue = f.CreateGauge("codegen_queue_depth", "Requests waiting for a KV-cache slot.");
+        _queue = f.CreateGauge("codegen_queue_depth", "Sequences waiting to run.");
         _running = f.CreateGauge("codegen_running_batch_size", "Sequences in the running batch.");
-        _kvUsed = f.CreateGauge("codegen_kv_cache_slots_used", "KV-cache slots held by running sequences.");
-        _kvUsage = f.CreateGauge("codegen_kv_cache_usage_ratio", "Fraction of KV-cache slots held by running sequences.");
+        _blocksTotal = f.CreateGauge("codegen_kv_cache_blocks_total", "Blocks in the paged KV cache.");
+        _blocksUsed = f.CreateGauge("codegen_kv_cache_blocks_used", "KV blocks held by running sequences.");
+        _blockSize = f.CreateGauge("codegen_kv_cache_block_size_tokens", "Positions per KV block.");
         _tokens = f.CreateCounter("codegen_generated_tokens_total", "Tokens generated.");
-        _reused = f.CreateCounter("codegen_prefix_cache_reused_tokens_total", "Prompt tokens served from the prefix cache instead of recomputed.");
+        _prefill = f.CreateCounter("codegen_prefill_tokens_total", "Prompt tokens computed by the model (not served from shared blocks).");
+        _prefixHits = f.CreateCounter("codegen_prefix_cache_hit_tokens_total", "Prompt tokens whose KV came from shared blocks (prefix cache or a sibling sample) instead of being computed.");
+        _preemptions = f.CreateCounter("codegen_preemptions_total", "Running sequences preempted (KV released, requeued) because the KV cache was full.");
         _finished = f.CreateCounter("codegen_sequences_finished_total", "Sequences finished, by reason.", "reason");
         double[] buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
         _ttft = f.CreateHistogram("codegen_time_to_first_token_seconds", "Time from arrival to the first generated token.", new HistogramConfiguration { Buckets = buckets });
         _itl = f.CreateHistogram("codegen_inter_token_latency_seconds", "Time between successive tokens of a sequence.", new HistogramConfiguration { Buckets = buckets });
-        // Exported at 0 (prometheus-net publishes unlabelled series from creation) until those decoders exist.
-        f.CreateGauge("codegen_speculative_acceptance_rate", "Accepted / proposed draft tokens (0 until speculative decoding is enabled).");
-        f.CreateCounter("codegen_constraint_rejections_total", "Tokens rejected by decoding constraints (0 until constraints are enabled).");
     }
 
     public CollectorRegistry Registry { get; }
 
-    public double KvSlotsUsed => _kvUsed.Value;
+    public double BlocksUsed => _blocksUsed.Value;
+
+    public double PrefixCacheHitTokens => _prefixHits.Value;
+
+    public double PrefillTokensComputed => _prefill.Value;
+
+    public double Preemptions => _preemptions.Value;
+
+    public double FinishedWith(string reason) => _finished.WithLabels(reason).Value;
 
     public void Request(int status) => _requests.WithLabels(status.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
 
-    public void Scheduled(int waiting, int running, int slotsUsed, int slotsTotal)
+    public void KvCacheShape(int blocks, int blockSize)
+    {
+        _blocksTotal.Set(blocks);
+        _blockSize.Set(blockSize);
+    }
+
+    public void Scheduled(int waiting, int running, int blocksUsed, int blocksTotal)
     {
         _queue.Set(waiting);
         _running.Set(running);
-        _kvUsed.Set(slotsUsed);
-        _kvUsage.Set((double)slotsUsed / slotsTotal);
+        _blocksUsed.Set(blocksUsed);
+        _blocksTotal.Set(blocksTotal);
     }
-
-    public void QueueDepth(int waiting) => _queue.Set(waiting);
 
     public void TokenGenerated() => _tokens.Inc();
 
-    public void PromptTokensReused(int count) => _reused.Inc(count);
+    public void PrefillTokens(int count) => _prefill.Inc(count);
+
+    public void PrefixCacheHit(int tokens)
+    {
+        if (tokens > 0) _prefixHits.Inc(tokens);
+    }
+
+    public void Preempted() => _preemptions.Inc();
 
     public void FirstToken(TimeSpan elapsed) => _ttft.Observe(elapsed.TotalSeconds);
 

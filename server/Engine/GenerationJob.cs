@@ -2,10 +2,10 @@ using CodeGen.Model.Sampling;
 
 namespace CodeGen.Server.Engine;
 
-/// <summary>One sequence to generate, as the endpoints hand it to the engine.</summary>
+/// <summary>One sequence to generate, as the endpoints (or <c>server generate</c>) hand it to the engine.</summary>
 /// <param name="RequestId">Id for logs (shared by the n choices of one request).</param>
 /// <param name="PromptIds">Prompt token ids (validated: non-empty, in the vocabulary, within the context).</param>
-/// <param name="MaxTokens">Tokens to generate at most (already clamped to the context).</param>
+/// <param name="MaxTokens">Tokens to generate at most.</param>
 /// <param name="Sampling">Sampling options with the choice's seed.</param>
 /// <param name="StopSequences">Strings that end generation (not included in the text).</param>
 /// <param name="StopTokenIds">Token ids that end generation (EOS).</param>
@@ -17,4 +17,11 @@ internal sealed record GenerationJob(
     SamplingOptions Sampling,
     IReadOnlyList<string> StopSequences,
     IReadOnlyList<int> StopTokenIds,
-    int? Logprobs);
+    int? Logprobs)
+{
+    /// <summary>Called with (position, logits) for every position the sequence runs, prompt included (<c>server generate --print-logits</c>); null for none.</summary>
+    public LogitsObserver? ObserveLogits { get; init; }
+}
+
+/// <summary>Receives a sequence's logits at one position.</summary>
+internal delegate void LogitsObserver(int position, ReadOnlySpan<float> logits);

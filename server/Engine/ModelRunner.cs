@@ -1,43 +1,38 @@
-using CodeGen.Model;
-using CodeGen.Model.Caching;
+using CodeGen.Model.Sampling;
+using CodeGen.Server.Backends;
 using CodeGen.Server.Scheduling;
-using static TorchSharp.torch;
 
 namespace CodeGen.Server.Engine;
 
-/// <summary>Runs a scheduled batch through the model in one forward pass and samples for the sequences that are up to date.</summary>
-internal sealed class ModelRunner(CausalLM model, KvCache cache)
+/// <summary>Runs a scheduled batch through the backend in one forward pass and samples for the sequences that are up to date.</summary>
+internal sealed class ModelRunner(IModelBackend backend)
 {
     public StepOutput Execute(ScheduledBatch batch)
     {
-        using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
-        var inputs = batch.Sequences
-            .Select(s => new SequenceInput(s.State.Slot, s.State.Tokens.GetRange(s.State.Computed, s.Count)))
-            .ToList();
-        Tensor logits = model.Forward(inputs, cache); // (B, vocab): each sequence's last new position
-        var sampled = new Dictionary<int, SampledToken>();
-        for (int i = 0; i < batch.Sequences.Count; i++)
+        var inputs = new BackendSequence[batch.Sequences.Count];
+        for (int i = 0; i < inputs.Length; i++)
         {
             ScheduledSequence entry = batch.Sequences[i];
-            if (!entry.Samples) continue;
-            Tensor row = logits[i];
-            int token = entry.State.Sampler.Sample(row, entry.State.Tokens);
-            float? logprob = null;
-            KeyValuePair<int, float>[]? top = null;
-            if (entry.State.Job.Logprobs is int topN)
+            SequenceState s = entry.State;
+            int rows = s.Job.ObserveLogits is not null ? entry.Count : entry.Samples ? 1 : 0;
+            inputs[i] = new BackendSequence(s.Id, s.Tokens.GetRange(s.Computed, entry.Count), rows);
+        }
+        StepLogits logits = backend.Execute(inputs);
+        var sampled = new Dictionary<int, SampledStep>();
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            ScheduledSequence entry = batch.Sequences[i];
+            SequenceState s = entry.State;
+            int rows = logits.Rows(i);
+            if (s.Job.ObserveLogits is { } observe)
             {
-                Tensor logSoftmax = row.log_softmax(0);
-                logprob = logSoftmax[token].item<float>();
-                if (topN > 0)
-                {
-                    (Tensor values, Tensor indices) = logSoftmax.topk(topN);
-                    float[] v = values.data<float>().ToArray();
-                    long[] ix = indices.data<long>().ToArray();
-                    top = ix.Select((id, k) => new KeyValuePair<int, float>((int)id, v[k])).ToArray();
-                }
+                for (int r = 0; r < rows; r++) observe(s.Computed + entry.Count - rows + r, logits.Row(i, r));
             }
-            sampled[i] = new SampledToken(token, logprob, top);
+            if (!entry.Samples) continue;
+            ReadOnlySpan<float> last = logits.Row(i, rows - 1);
+            SampledToken token = s.Sampler.Sample(last);
+            KeyValuePair<int, float>[]? top = s.Job.Logprobs is int n && n > 0 ? Sampler.TopLogprobs(last, n) : null;
+            sampled[i] = new SampledStep(token, top);
         }
         return new StepOutput(sampled);
     }

@@ -1,7 +1,9 @@
+using CodeGen.Model.Sampling;
+
 namespace CodeGen.Server.Engine;
 
-/// <summary>The sampled token (and log-probabilities) of each sequence of a batch that sampled, by batch index.</summary>
-internal sealed record StepOutput(IReadOnlyDictionary<int, SampledToken> Sampled);
+/// <summary>What a step produced for the sequences that sampled, by their index in the batch.</summary>
+internal sealed record StepOutput(IReadOnlyDictionary<int, SampledStep> Sampled);
 
-/// <summary>A sampled token with its log-probability and the top alternatives, when asked for.</summary>
-internal sealed record SampledToken(int TokenId, float? Logprob, IReadOnlyList<KeyValuePair<int, float>>? Top);
+/// <summary>A sampled token and, when asked for, the top alternatives of the model's distribution.</summary>
+internal sealed record SampledStep(SampledToken Token, IReadOnlyList<KeyValuePair<int, float>>? Top);

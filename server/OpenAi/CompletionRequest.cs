@@ -11,6 +11,10 @@ internal sealed record CompletionRequest
     public double TopP { get; init; } = 1.0;
     public int TopK { get; init; }
     public double RepetitionPenalty { get; init; } = 1.0;
+    public double PresencePenalty { get; init; }
+    public double FrequencyPenalty { get; init; }
+    public IReadOnlyDictionary<int, float>? LogitBias { get; init; }
+    public bool IncludeUsage { get; init; }
     public int N { get; init; } = 1;
     public IReadOnlyList<string> Stop { get; init; } = [];
     public bool Stream { get; init; }

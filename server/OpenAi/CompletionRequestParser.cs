@@ -13,11 +13,37 @@ internal static class CompletionRequestParser
     public const int MaxLogprobs = 20;
     public const int MaxStops = 16;
 
+    // Fields read below, plus those that do not change the output (user, metadata, store, service_tier).
+    private static readonly HashSet<string> CompletionFields =
+    [
+        "model", "prompt", "suffix", "max_tokens", "temperature", "top_p", "top_k", "n", "best_of", "stop", "stream", "stream_options",
+        "seed", "logprobs", "echo", "presence_penalty", "frequency_penalty", "repetition_penalty", "logit_bias", "constrain", "speculative",
+        "user", "metadata", "store", "service_tier",
+    ];
+
+    private static readonly HashSet<string> ChatFields =
+    [
+        "model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "n", "stop", "stream", "stream_options",
+        "seed", "logprobs", "top_logprobs", "presence_penalty", "frequency_penalty", "repetition_penalty", "logit_bias", "constrain", "speculative",
+        "response_format", "user", "metadata", "store", "service_tier", "parallel_tool_calls",
+    ];
+
     /// <summary>Parses a completions body; <paramref name="chatPrompt"/> renders chat messages when given (chat endpoint).</summary>
     public static CompletionRequest Parse(JsonElement root, string modelName, int vocabSize, int context, BpeTokenizer? tokenizer,
         Func<JsonElement, string>? chatPrompt = null)
     {
         if (root.ValueKind != JsonValueKind.Object) throw new RequestValidationException("request body must be a JSON object");
+        HashSet<string> known = chatPrompt is null ? CompletionFields : ChatFields;
+        foreach (JsonProperty property in root.EnumerateObject())
+        {
+            if (!known.Contains(property.Name))
+                throw new RequestValidationException($"{property.Name}: this field is not supported by this server (it would change the output); remove it");
+        }
+        if (OptionalInt(root, "best_of") is int bestOf && bestOf != (OptionalInt(root, "n") ?? 1))
+            throw new RequestValidationException($"best_of: {bestOf} is not supported (only best_of equal to n); use n");
+        if (root.TryGetProperty("response_format", out JsonElement format) && format.ValueKind != JsonValueKind.Null
+            && !(format.ValueKind == JsonValueKind.Object && format.TryGetProperty("type", out JsonElement type) && type.ValueKind == JsonValueKind.String && type.GetString() == "text"))
+            throw new RequestValidationException("response_format: only {\"type\": \"text\"} is supported");
         string? model = OptionalString(root, "model");
         if (model is not null && model != modelName)
             throw new RequestValidationException($"model '{model}' is not served here; this server serves '{modelName}'");
@@ -61,6 +87,10 @@ internal static class CompletionRequestParser
         if (topK < 0) throw new RequestValidationException($"top_k must be >= 0, got {topK}");
         double penalty = OptionalDouble(root, "repetition_penalty") ?? 1.0;
         if (!(penalty > 0)) throw new RequestValidationException($"repetition_penalty must be > 0, got {penalty}");
+        double presence = OptionalDouble(root, "presence_penalty") ?? 0;
+        if (!(presence is >= -2 and <= 2)) throw new RequestValidationException($"presence_penalty must be between -2 and 2, got {presence}");
+        double frequency = OptionalDouble(root, "frequency_penalty") ?? 0;
+        if (!(frequency is >= -2 and <= 2)) throw new RequestValidationException($"frequency_penalty must be between -2 and 2, got {frequency}");
         int n = OptionalInt(root, "n") ?? 1;
         if (n is < 1 or > MaxN) throw new RequestValidationException($"n must be between 1 and {MaxN}, got {n}");
         int? logprobs = root.TryGetProperty("logprobs", out JsonElement lp) && lp.ValueKind == JsonValueKind.True ? 0 : OptionalInt(root, "logprobs");
@@ -78,6 +108,10 @@ internal static class CompletionRequestParser
             TopP = topP,
             TopK = topK,
             RepetitionPenalty = penalty,
+            PresencePenalty = presence,
+            FrequencyPenalty = frequency,
+            LogitBias = LogitBias(root, vocabSize),
+            IncludeUsage = IncludeUsage(root),
             N = n,
             Stop = Stops(root),
             Stream = OptionalBool(root, "stream") ?? false,
@@ -114,6 +148,33 @@ internal static class CompletionRequestParser
             index++;
         }
         return (ids, tokenizer?.Decode(ids) ?? "");
+    }
+
+    private static Dictionary<int, float>? LogitBias(JsonElement root, int vocabSize)
+    {
+        if (!root.TryGetProperty("logit_bias", out JsonElement bias) || bias.ValueKind == JsonValueKind.Null) return null;
+        if (bias.ValueKind != JsonValueKind.Object) throw new RequestValidationException("logit_bias must be an object mapping token ids to biases");
+        var result = new Dictionary<int, float>();
+        foreach (JsonProperty entry in bias.EnumerateObject())
+        {
+            if (!int.TryParse(entry.Name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id) || id >= vocabSize)
+                throw new RequestValidationException($"logit_bias: '{entry.Name}' is not a token id (vocabulary size {vocabSize})");
+            if (entry.Value.ValueKind != JsonValueKind.Number || !(entry.Value.GetDouble() is >= -100 and <= 100))
+                throw new RequestValidationException($"logit_bias[{entry.Name}] must be a number between -100 and 100");
+            result[id] = (float)entry.Value.GetDouble();
+        }
+        return result.Count == 0 ? null : result;
+    }
+
+    private static bool IncludeUsage(JsonElement root)
+    {
+        if (!root.TryGetProperty("stream_options", out JsonElement options) || options.ValueKind == JsonValueKind.Null) return false;
+        if (options.ValueKind != JsonValueKind.Object) throw new RequestValidationException("stream_options must be an object");
+        foreach (JsonProperty p in options.EnumerateObject())
+        {
+            if (p.Name != "include_usage") throw new RequestValidationException($"stream_options.{p.Name} is not supported");
+        }
+        return OptionalBool(options, "include_usage") ?? false;
     }
 
     private static IReadOnlyList<string> Stops(JsonElement root)

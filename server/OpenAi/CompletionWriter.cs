@@ -44,12 +44,7 @@ internal sealed class CompletionWriter(string id, string model, bool chat, Compl
             choices.Add(Choice(index, text.ToString(), finish, request.Logprobs is null ? null : logprobs.Build(), delta: false));
         }
         var body = Envelope(chat ? "chat.completion" : "text_completion", choices);
-        body["usage"] = new JsonObject
-        {
-            ["prompt_tokens"] = request.PromptIds.Count,
-            ["completion_tokens"] = completionTokens,
-            ["total_tokens"] = request.PromptIds.Count + completionTokens,
-        };
+        body["usage"] = Usage(completionTokens);
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(body.ToJsonString(), cancellation);
     }
@@ -65,6 +60,7 @@ internal sealed class CompletionWriter(string id, string model, bool chat, Compl
         }, cancellation))).ContinueWith(t => merged.Writer.TryComplete(t.Exception), TaskScheduler.Default);
 
         var offsets = new int[readers.Count];
+        int completionTokens = 0;
         if (request.Echo && !chat)
         {
             for (int i = 0; i < readers.Count; i++)
@@ -89,14 +85,28 @@ internal sealed class CompletionWriter(string id, string model, bool chat, Compl
                 builder.Add(TokenText(e.TokenId), e.Logprob ?? 0, e.TopLogprobs, offsets[index]);
                 logprobs = builder.Build();
             }
+            if (e.TokenId >= 0) completionTokens++;
             offsets[index] += e.Text.Length;
             if (e.Text.Length == 0 && e.FinishReason is null && logprobs is null) continue;
             await SendAsync(context, Chunk(index, e.Text, e.FinishReason, logprobs), cancellation);
         }
         await pump;
+        if (request.IncludeUsage)
+        {
+            JsonObject usage = Envelope(chat ? "chat.completion.chunk" : "text_completion", []);
+            usage["usage"] = Usage(completionTokens);
+            await SendAsync(context, usage, cancellation);
+        }
         await context.Response.WriteAsync("data: [DONE]\n\n", cancellation);
         await context.Response.Body.FlushAsync(cancellation);
     }
+
+    private JsonObject Usage(int completionTokens) => new()
+    {
+        ["prompt_tokens"] = request.PromptIds.Count,
+        ["completion_tokens"] = completionTokens,
+        ["total_tokens"] = request.PromptIds.Count + completionTokens,
+    };
 
     private JsonObject Chunk(int index, string text, string? finish, JsonObject? logprobs) =>
         Envelope(chat ? "chat.completion.chunk" : "text_completion", new JsonArray(Choice(index, text, finish, logprobs, delta: true)));

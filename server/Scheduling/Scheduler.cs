@@ -1,4 +1,5 @@
-using CodeGen.Model.Tokenization;
+using CodeGen.Model.Sampling;
+using CodeGen.Server.Backends;
 using CodeGen.Server.Engine;
 
 namespace CodeGen.Server.Scheduling;
@@ -6,13 +7,15 @@ namespace CodeGen.Server.Scheduling;
 /// <summary>
 /// Continuous batching at the level of decode steps (vLLM's contract): <see cref="Schedule"/> decides, before every
 /// forward pass, which sequences run and how many tokens each (one decode token, or a prefill chunk within the
-/// step's token budget); new requests join between steps when a slot is free, finished ones leave.
-/// <see cref="Update"/> advances the sequences by a step's output, streams their text and finishes them.
+/// step's token budget); waiting requests are admitted when a batch place and KV blocks for their prompt are free;
+/// a running sequence that cannot grow preempts the latest admitted one (its KV is released and it is requeued
+/// first, to be recomputed, mostly from the prefix cache). <see cref="Update"/> advances the sequences by a step's
+/// output, streams their text and finishes them. Stop, length and EOS rules live here and nowhere else.
 /// Only the engine loop thread calls it.
 /// </summary>
-internal sealed class Scheduler(SlotAllocator slots, EngineOptions options, int contextLength, BpeTokenizer? tokenizer, EngineMetrics metrics)
+internal sealed class Scheduler(IModelBackend backend, EngineOptions options, EngineMetrics metrics)
 {
-    private readonly Queue<SequenceState> _waiting = new();
+    private readonly LinkedList<SequenceState> _waiting = new();
     private readonly List<SequenceState> _running = [];
 
     public int Waiting => _waiting.Count;
@@ -21,45 +24,42 @@ internal sealed class Scheduler(SlotAllocator slots, EngineOptions options, int 
 
     public bool IsIdle => _waiting.Count == 0 && _running.Count == 0;
 
-    public void Enqueue(SequenceState sequence) => _waiting.Enqueue(sequence);
+    public void Enqueue(SequenceState sequence)
+    {
+        _waiting.AddLast(sequence);
+        if (sequence.Job.MaxTokens <= 0) Finish(sequence, "length"); // nothing to generate: no forward pass
+    }
 
-    /// <summary>Drops cancelled or expired requests, admits waiting ones into free slots, and plans the next forward pass.</summary>
+    /// <summary>Drops cancelled or expired requests, plans the running sequences' next tokens, admits waiting ones.</summary>
     public ScheduledBatch Schedule()
     {
         foreach (SequenceState s in _running.ToList())
         {
             if (s.AbortReason is string reason) Finish(s, reason);
         }
-        int waitingCount = _waiting.Count;
-        for (int i = 0; i < waitingCount; i++)
+        foreach (SequenceState s in _waiting.ToList())
         {
-            SequenceState s = _waiting.Dequeue();
             if (s.AbortReason is string reason) Finish(s, reason);
-            else _waiting.Enqueue(s);
-        }
-        while (_waiting.Count > 0 && slots.FreeSlots > 0)
-        {
-            SequenceState s = _waiting.Dequeue();
-            (s.Slot, s.Computed) = slots.Acquire(s.Tokens);
-            metrics.PromptTokensReused(s.Computed);
-            _running.Add(s);
         }
 
         var planned = new List<ScheduledSequence>();
         int budget = options.MaxStepTokens;
-        foreach (SequenceState s in _running.Where(s => s.Pending == 1))
+        // Decodes first (one token each), then running prefills, in arrival order.
+        foreach (bool decoding in new[] { true, false })
         {
-            planned.Add(new ScheduledSequence(s, 1));
-            budget--;
+            for (int i = 0; i < _running.Count; i++)
+            {
+                SequenceState s = _running[i];
+                if ((s.Pending == 1) != decoding || planned.Any(p => p.State == s)) continue;
+                int count = Math.Min(Math.Min(s.Pending, options.PrefillChunk), budget);
+                if (count <= 0) continue;
+                if (!ReserveOrPreempt(s, count)) continue;
+                planned.Add(new ScheduledSequence(s, count));
+                budget -= count;
+            }
         }
-        foreach (SequenceState s in _running.Where(s => s.Pending > 1))
-        {
-            if (budget <= 0) break;
-            int chunk = Math.Min(Math.Min(s.Pending, options.PrefillChunk), budget);
-            planned.Add(new ScheduledSequence(s, chunk));
-            budget -= chunk;
-        }
-        metrics.Scheduled(_waiting.Count, _running.Count, slots.TotalSlots - slots.FreeSlots, slots.TotalSlots);
+        Admit(planned, ref budget);
+        metrics.Scheduled(_waiting.Count, _running.Count, backend.UsedBlocks, backend.TotalBlocks);
         return new ScheduledBatch(planned);
     }
 
@@ -69,20 +69,104 @@ internal sealed class Scheduler(SlotAllocator slots, EngineOptions options, int 
         for (int i = 0; i < batch.Sequences.Count; i++)
         {
             (SequenceState s, int count) = batch.Sequences[i];
+            if (s.IsFinished) continue;
+            int before = s.Computed;
             s.Computed += count;
-            if (!output.Sampled.TryGetValue(i, out SampledToken? sampled)) continue;
-            Accept(s, sampled);
+            int prefilled = Math.Min(s.Computed, s.PromptLength) - before;
+            if (prefilled > 0) metrics.PrefillTokens(prefilled);
+            if (output.Sampled.TryGetValue(i, out SampledStep? sampled)) Accept(s, sampled);
         }
     }
 
-    /// <summary>Ends every running and waiting request with an error (a failed forward pass); the engine keeps serving.</summary>
-    public void FailAll(string message)
+    /// <summary>Ends the sequences of a step that failed with an error; the others keep running.</summary>
+    public void Fail(ScheduledBatch batch, string message)
     {
-        foreach (SequenceState s in _running.ToList()) Finish(s, "error", message);
-        while (_waiting.Count > 0) Finish(_waiting.Dequeue(), "error", message);
+        foreach (ScheduledSequence s in batch.Sequences)
+        {
+            if (!s.State.IsFinished) Finish(s.State, "error", message);
+        }
     }
 
-    private void Accept(SequenceState s, SampledToken sampled)
+    /// <summary>Ends every running and waiting request (shutdown, or a fault outside any step).</summary>
+    public void FailAll(string reason, string? message = null)
+    {
+        foreach (SequenceState s in _running.ToList()) Finish(s, reason, message);
+        foreach (SequenceState s in _waiting.ToList()) Finish(s, reason, message);
+    }
+
+    // Room for s to run count more tokens; preempts the latest admitted running sequences until it fits, or s itself.
+    private bool ReserveOrPreempt(SequenceState s, int count)
+    {
+        while (!backend.Reserve(s.Id, s.Computed + count))
+        {
+            SequenceState victim = _running[^1];
+            Preempt(victim);
+            if (victim == s) return false;
+        }
+        return true;
+    }
+
+    private void Admit(List<ScheduledSequence> planned, ref int budget)
+    {
+        for (LinkedListNode<SequenceState>? node = _waiting.First; node is not null && budget > 0 && _running.Count < options.MaxBatch;)
+        {
+            SequenceState s = node.Value;
+            LinkedListNode<SequenceState>? next = node.Next;
+            // A later choice of the same prompt waits for the first to hold the prompt, then shares its blocks.
+            if (s.Parent is { IsRunning: true } parent && parent.Computed < s.PromptLength - 1)
+            {
+                node = next;
+                continue;
+            }
+            if (!TryStart(s, ref budget, out ScheduledSequence? first)) break; // first come, first served
+            _waiting.Remove(node);
+            _running.Add(s);
+            planned.Add(first!);
+            node = next;
+        }
+    }
+
+    private bool TryStart(SequenceState s, ref int budget, out ScheduledSequence? first)
+    {
+        first = null;
+        int held;
+        if (s.Parent is { IsRunning: true } parent && parent.Computed >= s.PromptLength - 1 && s.Tokens.Count == s.PromptLength)
+        {
+            held = s.PromptLength - 1;
+            backend.Fork(parent.Id, s.Id, held);
+        }
+        else
+        {
+            held = backend.Begin(s.Id, s.Tokens);
+        }
+        // Admission: blocks for the whole rest of the prompt must be free now, so admitted prompts do not thrash.
+        int rest = s.Tokens.Count - held;
+        int count = Math.Min(Math.Min(rest, options.PrefillChunk), budget);
+        int needed = (s.Tokens.Count + backend.BlockSize - 1) / backend.BlockSize - held / backend.BlockSize;
+        if (needed > backend.FreeBlocks || !backend.Reserve(s.Id, held + count))
+        {
+            backend.Release(s.Id);
+            return false;
+        }
+        metrics.PrefixCacheHit(held);
+        s.Computed = held;
+        s.IsRunning = true;
+        budget -= count;
+        first = new ScheduledSequence(s, count);
+        return true;
+    }
+
+    private void Preempt(SequenceState s)
+    {
+        backend.Release(s.Id);
+        s.IsRunning = false;
+        s.Computed = 0;
+        _running.Remove(s);
+        _waiting.AddFirst(s);
+        metrics.Preempted();
+    }
+
+    private void Accept(SequenceState s, SampledStep sampled)
     {
         DateTime now = DateTime.UtcNow;
         if (s.Generated == 0) metrics.FirstToken(now - s.Enqueued);
@@ -90,24 +174,27 @@ internal sealed class Scheduler(SlotAllocator slots, EngineOptions options, int 
         s.LastTokenAt = now;
         metrics.TokenGenerated();
 
-        if (s.Job.StopTokenIds.Contains(sampled.TokenId))
+        SampledToken token = sampled.Token;
+        if (s.Job.StopTokenIds.Contains(token.TokenId))
         {
             Finish(s, "stop");
             return;
         }
-        s.Tokens.Add(sampled.TokenId);
+        s.Tokens.Add(token.TokenId);
+        s.Sampler.Accept(token.TokenId);
         s.Generated++;
-        string text = s.Stops.Append(s.Decoder?.Push(sampled.TokenId) ?? "");
+        string text = s.Stops.Append(s.Decoder?.Push(token.TokenId) ?? "");
         var top = sampled.Top?.Select(p => new KeyValuePair<string, float>(TokenText(p.Key), p.Value)).ToArray();
-        s.Output.Writer.TryWrite(new TokenEvent(sampled.TokenId, text, sampled.Logprob, top, null));
+        s.Output.Writer.TryWrite(new TokenEvent(token.TokenId, text, token.Logprob, top, null));
         if (s.Stops.Stopped) Finish(s, "stop");
-        else if (s.Generated >= s.Job.MaxTokens || s.Tokens.Count >= contextLength) Finish(s, "length");
+        else if (s.Generated >= s.Job.MaxTokens || s.Tokens.Count >= backend.MaxContext) Finish(s, "length");
     }
 
-    private string TokenText(int id) => tokenizer?.Decode([id]) ?? "";
+    private string TokenText(int id) => backend.Tokenizer?.Decode([id]) ?? "";
 
     private void Finish(SequenceState s, string reason, string? error = null)
     {
+        if (s.IsFinished) return;
         if (reason is "stop" or "length")
         {
             string rest = s.Stops.Append(s.Decoder?.Flush() ?? "") + s.Stops.Flush();
@@ -118,12 +205,17 @@ internal sealed class Scheduler(SlotAllocator slots, EngineOptions options, int 
             s.Output.Writer.TryWrite(new TokenEvent(-1, "", null, null, reason, error));
         }
         s.Output.Writer.TryComplete();
-        if (s.Slot >= 0)
+        if (s.IsRunning)
         {
+            backend.Release(s.Id);
+            s.IsRunning = false;
             _running.Remove(s);
-            slots.Release(s.Slot, s.Tokens.Take(s.Computed).ToList());
-            s.Slot = -1;
         }
+        else
+        {
+            _waiting.Remove(s);
+        }
+        s.MarkFinished();
         metrics.Finished(reason);
     }
 }

@@ -5,21 +5,30 @@ using CodeGen.Server.Engine;
 
 namespace CodeGen.Server.Scheduling;
 
-/// <summary>A running or waiting sequence: its tokens, progress through the prompt, and its output channel.</summary>
+/// <summary>A running or waiting sequence: its tokens, progress through them, its sampler and its output channel.</summary>
 internal sealed class SequenceState
 {
-    public SequenceState(GenerationJob job, Channel<TokenEvent> output, BpeTokenizer? tokenizer, CancellationToken cancellation, DateTime deadline)
+    private Action? _releaseAdmission;
+
+    public SequenceState(long id, GenerationJob job, Channel<TokenEvent> output, BpeTokenizer? tokenizer, CancellationToken cancellation,
+        DateTime deadline, Action releaseAdmission, SequenceState? parent = null)
     {
+        Id = id;
         Job = job;
         Output = output;
         Cancellation = cancellation;
         Deadline = deadline;
+        Parent = parent;
+        _releaseAdmission = releaseAdmission;
         Tokens = [.. job.PromptIds];
-        Sampler = new Sampler(job.Sampling);
+        Sampler = new Sampler(job.Sampling, job.PromptIds);
         Decoder = tokenizer?.CreateStreamingDecoder(skipSpecialTokens: true);
         Stops = new StopSequenceMatcher(job.StopSequences);
         Enqueued = DateTime.UtcNow;
     }
+
+    /// <summary>The sequence's id in the backend's KV memory.</summary>
+    public long Id { get; }
 
     public GenerationJob Job { get; }
 
@@ -33,8 +42,13 @@ internal sealed class SequenceState
 
     public DateTime? LastTokenAt { get; set; }
 
+    /// <summary>The first choice of the same request (n &gt; 1): this one forks its prompt's KV instead of computing it.</summary>
+    public SequenceState? Parent { get; }
+
     /// <summary>Prompt and generated tokens so far.</summary>
     public List<int> Tokens { get; }
+
+    public int PromptLength => Job.PromptIds.Count;
 
     public Sampler Sampler { get; }
 
@@ -42,8 +56,11 @@ internal sealed class SequenceState
 
     public StopSequenceMatcher Stops { get; }
 
-    /// <summary>The KV-cache slot, or -1 while waiting.</summary>
-    public int Slot { get; set; } = -1;
+    /// <summary>Whether the sequence holds KV memory (admitted and not finished or preempted).</summary>
+    public bool IsRunning { get; set; }
+
+    /// <summary>Whether the sequence has ended (its last event was written).</summary>
+    public bool IsFinished { get; private set; }
 
     /// <summary>Tokens already in the KV cache.</summary>
     public int Computed { get; set; }
@@ -55,4 +72,11 @@ internal sealed class SequenceState
 
     /// <summary>Whether the request was cancelled by its client or ran past its deadline.</summary>
     public string? AbortReason => Cancellation.IsCancellationRequested ? "cancelled" : DateTime.UtcNow > Deadline ? "timeout" : null;
+
+    /// <summary>Marks the sequence ended and gives its admission back to the engine (once, whichever way it ended).</summary>
+    public void MarkFinished()
+    {
+        IsFinished = true;
+        Interlocked.Exchange(ref _releaseAdmission, null)?.Invoke();
+    }
 }

@@ -1,0 +1,58 @@
+using CodeGen.Model;
+using CodeGen.Model.Caching;
+using static TorchSharp.torch;
+
+namespace CodeGen.Bench;
+
+/// <summary>
+/// Sequences over a paged KV cache for the model-level benchmarks: each sequence has its own consecutive blocks
+/// (the layout a fresh engine hands out), and lengths advance by what each forward runs.
+/// </summary>
+internal sealed class BenchSequences : IDisposable
+{
+    private const int BlockSize = 16;
+    private readonly CausalLM _model;
+    private readonly PagedKvCache _cache;
+    private readonly int[][] _tables;
+    private readonly int[] _lengths;
+
+    public BenchSequences(CausalLM model, int count, int capacity)
+    {
+        _model = model;
+        int perSequence = (capacity + BlockSize - 1) / BlockSize;
+        _cache = model.CreateCache(count * perSequence, BlockSize);
+        _tables = Enumerable.Range(0, count).Select(s => Enumerable.Range(s * perSequence, perSequence).ToArray()).ToArray();
+        _lengths = new int[count];
+    }
+
+    public int Count => _tables.Length;
+
+    /// <summary>Runs tokens[i] for sequence i (or only sequence <paramref name="only"/>); logits of each one's last position.</summary>
+    public Tensor Forward(int[][] tokens, int? only = null)
+    {
+        var steps = new List<SequenceStep>();
+        var sequences = only is int o ? [o] : Enumerable.Range(0, tokens.Length).ToArray();
+        for (int k = 0; k < sequences.Length; k++)
+        {
+            int s = sequences[k];
+            steps.Add(new SequenceStep(tokens[k], _lengths[s], _tables[s]));
+        }
+        Tensor logits = _model.Forward(steps, _cache);
+        for (int k = 0; k < sequences.Length; k++) _lengths[sequences[k]] += tokens[k].Length;
+        return logits;
+    }
+
+    /// <summary>Fills every sequence up to <paramref name="positions"/> by copying the first <paramref name="filled"/> positions' blocks of <paramref name="source"/>.</summary>
+    public void FillFrom(int source, int filled, int positions)
+    {
+        int sourceBlocks = filled / BlockSize;
+        for (int s = 0; s < _tables.Length; s++)
+        {
+            for (int b = s == source ? sourceBlocks : 0; b < positions / BlockSize; b++)
+                _cache.CopyBlock(_tables[source][b % sourceBlocks], _tables[s][b]);
+            _lengths[s] = positions / BlockSize * BlockSize;
+        }
+    }
+
+    public void Dispose() => _cache.Dispose();
+}
