@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using CodeGen.Model;
-using CodeGen.Model.Generation;
 using CodeGen.Model.Sampling;
 using CodeGen.Model.Tokenization;
 using static TorchSharp.torch;
@@ -20,8 +19,8 @@ public sealed class CompletionEndpointsTests(ServerFixture server) : IClassFixtu
     {
         using var model = CausalLM.Load(server.ModelDirectory, float32, CPU);
         var ids = Tokenizer.Encode(prompt);
-        GenerationResult result = BatchGenerator.Generate(model, [new GenerationRequest(ids, maxTokens, SamplingOptions.Greedy, model.Config.EosTokenIds)])[0];
-        return Tokenizer.Decode(result.Tokens, skipSpecialTokens: true);
+        List<int> tokens = CodeGen.TestUtils.ReferenceDecoder.Greedy(model, ids, maxTokens, model.Config.EosTokenIds);
+        return Tokenizer.Decode(tokens, skipSpecialTokens: true);
     }
 
     private static async Task<List<JsonElement>> ReadEventsAsync(HttpResponseMessage response)
@@ -171,22 +170,26 @@ public sealed class CompletionEndpointsTests(ServerFixture server) : IClassFixtu
         (HttpStatusCode status, JsonElement body) = await other;
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(ExpectedGreedy("class A:", 30), body.GetProperty("choices")[0].GetProperty("text").GetString());
-        for (int i = 0; i < 200 && server.EngineLoop.SlotsUsed > 0; i++) await Task.Delay(25);
-        Assert.Equal(0, server.EngineLoop.SlotsUsed);
-        Assert.Equal(0, await server.MetricAsync("codegen_kv_cache_slots_used"));
+        for (int i = 0; i < 200 && server.EngineLoop.InFlight > 0; i++) await Task.Delay(25);
+        Assert.Equal(0, server.EngineLoop.InFlight);
+        Assert.Equal(0, await server.MetricAsync("codegen_kv_cache_blocks_used"));
     }
 
     [Fact]
     public async Task PrefixCache_PromptExtendingThePrevious_ReusesItsKvAndGivesTheSameText()
     {
-        string first = "public static int Sum(int[] values)\n{\n    int total = 0;";
-        string second = first + "\n    foreach";
-        await server.PostAsync("/v1/completions", new { prompt = first, max_tokens = 4, temperature = 0 });
-        double before = await server.MetricAsync("codegen_prefix_cache_reused_tokens_total");
+        // Token-id prompts, so the second extends the first exactly. max_tokens 1: the first request's KV holds its
+        // prompt only (a sampled last token is never run), so its 2 full blocks of 16 (positions 0-31) are shared.
+        int[] first = Enumerable.Range(0, 37).Select(i => (i * 31 + 7) % 1000).ToArray();
+        int[] second = [.. first, 5, 6, 7];
+        await server.PostAsync("/v1/completions", new { prompt = first, max_tokens = 1, temperature = 0 });
+        double before = await server.MetricAsync("codegen_prefix_cache_hit_tokens_total");
         (_, JsonElement body) = await server.PostAsync("/v1/completions", new { prompt = second, max_tokens = 8, temperature = 0 });
-        double reused = await server.MetricAsync("codegen_prefix_cache_reused_tokens_total") - before;
-        Assert.True(reused >= Tokenizer.Encode(first).Count - 2, $"only {reused} prompt tokens were reused");
-        Assert.Equal(ExpectedGreedy(second, 8), body.GetProperty("choices")[0].GetProperty("text").GetString());
+        double reused = await server.MetricAsync("codegen_prefix_cache_hit_tokens_total") - before;
+        Assert.Equal(32, reused);
+        using var model = CausalLM.Load(server.ModelDirectory, float32, CPU);
+        string expected = Tokenizer.Decode(CodeGen.TestUtils.ReferenceDecoder.Greedy(model, second, 8, model.Config.EosTokenIds), skipSpecialTokens: true);
+        Assert.Equal(expected, body.GetProperty("choices")[0].GetProperty("text").GetString());
     }
 
     [Fact]
@@ -276,12 +279,18 @@ public sealed class CompletionEndpointsTests(ServerFixture server) : IClassFixtu
         foreach (string series in new[]
         {
             "codegen_requests_total{status=\"200\"}", "codegen_queue_depth", "codegen_running_batch_size", "codegen_generated_tokens_total",
-            "codegen_time_to_first_token_seconds_bucket", "codegen_inter_token_latency_seconds_bucket", "codegen_kv_cache_usage_ratio",
-            "codegen_speculative_acceptance_rate", "codegen_constraint_rejections_total",
+            "codegen_time_to_first_token_seconds_bucket", "codegen_inter_token_latency_seconds_bucket",
+            "codegen_kv_cache_blocks_total", "codegen_kv_cache_blocks_used", "codegen_kv_cache_block_size_tokens",
+            "codegen_prefix_cache_hit_tokens_total", "codegen_preemptions_total",
         })
         {
             Assert.Contains(series, text);
         }
+        // Features that do not exist yet have no series.
+        Assert.DoesNotContain("codegen_spec_", text);
+        Assert.DoesNotContain("codegen_constraint_", text);
+        Assert.Equal(16, await server.MetricAsync("codegen_kv_cache_block_size_tokens"));
+        Assert.True(await server.MetricAsync("codegen_kv_cache_blocks_total") > 0);
         Assert.True(await server.MetricAsync("codegen_generated_tokens_total") >= 3);
     }
 }
