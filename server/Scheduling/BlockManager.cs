@@ -98,13 +98,14 @@ internal sealed class BlockManager
         int writeBlock = s.Tokens.Count / BlockSize;
         int needed = Math.Max(0, BlocksFor(length) - s.Table.Count);
         bool cow = writeBlock < s.Table.Count && length > s.Tokens.Count && MustCopy(s.Table[writeBlock]);
-        if (needed + (cow ? 1 : 0) > FreeBlocks) return false;
+        bool required = cow && _references[s.Table[writeBlock]] > 1;
+        if (needed + (required ? 1 : 0) > FreeBlocks) return false;
         if (cow)
         {
             int shared = s.Table[writeBlock];
-            if (_references[shared] == 1)
+            if (_references[shared] == 1 && needed + 1 > FreeBlocks)
             {
-                Unregister(shared); // ours alone: only its registration goes (it is about to change)
+                Unregister(shared); // ours alone and no room to keep the cached copy: its registration goes (it is about to change)
             }
             else
             {

@@ -1,0 +1,77 @@
+using System.Threading.Channels;
+using CodeGen.Model.Sampling;
+using CodeGen.Server.Engine;
+using Microsoft.Extensions.Logging.Abstractions;
+using static TorchSharp.torch;
+
+namespace CodeGen.Server.Tests.Engine;
+
+/// <summary>The engine without HTTP over a model directory, with a <see cref="TestBackend"/> around the real backend.</summary>
+internal sealed class EngineHarness : IAsyncDisposable
+{
+    private EngineHarness(ModelHost host, EngineLoop loop, EngineMetrics metrics, TestBackend backend)
+    {
+        Host = host;
+        Loop = loop;
+        Metrics = metrics;
+        Backend = backend;
+    }
+
+    public ModelHost Host { get; }
+
+    public EngineLoop Loop { get; }
+
+    public EngineMetrics Metrics { get; }
+
+    public TestBackend Backend { get; }
+
+    public static async Task<EngineHarness> StartAsync(string modelDirectory, EngineOptions? options = null)
+    {
+        EngineOptions engine = options ?? new EngineOptions();
+        engine.Validate();
+        TestBackend? wrapped = null;
+        var host = new ModelHost(modelDirectory, float32, CPU, engine, decorate: b => wrapped = new TestBackend(b));
+        await host.GetAsync();
+        var metrics = new EngineMetrics();
+        var loop = new EngineLoop(host, engine, metrics, NullLogger<EngineLoop>.Instance);
+        await loop.StartAsync(CancellationToken.None);
+        return new EngineHarness(host, loop, metrics, wrapped!);
+    }
+
+    public static GenerationJob Job(IReadOnlyList<int> prompt, int maxTokens, SamplingOptions? sampling = null, LogitsObserver? observe = null, IReadOnlyList<int>? stopIds = null) =>
+        new("test", prompt, maxTokens, sampling ?? SamplingOptions.Greedy, [], stopIds ?? [], null) { ObserveLogits = observe };
+
+    public IReadOnlyList<ChannelReader<TokenEvent>> Submit(IReadOnlyList<GenerationJob> jobs, CancellationToken cancellation = default) =>
+        Loop.TrySubmit(jobs, cancellation, out string? rejection) ?? throw new InvalidOperationException($"rejected: {rejection}");
+
+    /// <summary>Reads a sequence to its end: its tokens and finish reason.</summary>
+    public static async Task<(List<int> Tokens, string? Finish)> ReadAsync(ChannelReader<TokenEvent> reader)
+    {
+        var tokens = new List<int>();
+        string? finish = null;
+        await foreach (TokenEvent e in reader.ReadAllAsync())
+        {
+            if (e.TokenId >= 0) tokens.Add(e.TokenId);
+            finish = e.FinishReason ?? finish;
+        }
+        return (tokens, finish);
+    }
+
+    public async Task<(List<int> Tokens, string? Finish)> RunAsync(GenerationJob job) => await ReadAsync(Submit([job])[0]);
+
+    /// <summary>Waits (bounded) until every submitted sequence has finished.</summary>
+    public async Task WaitIdleAsync()
+    {
+        for (int i = 0; i < 400 && Loop.InFlight > 0; i++) await Task.Delay(10);
+        Assert.Equal(0, Loop.InFlight);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Backend.Gated = false;
+        Backend.Release(1000);
+        await Loop.StopAsync(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
+        Loop.Dispose();
+        Host.Dispose();
+    }
+}
