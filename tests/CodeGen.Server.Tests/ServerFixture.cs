@@ -40,8 +40,16 @@ public sealed class ServerFixture : IAsyncLifetime
         WebApplication app = ServeCommand.Build(options, []);
         await app.StartAsync();
         var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
-        for (int i = 0; i < 400 && (await client.GetAsync("/health")).StatusCode != HttpStatusCode.OK; i++) await Task.Delay(25);
+        await WaitHealthyAsync(client);
         return (app, client);
+    }
+
+    /// <summary>Polls /health until it answers 200 (at most 10 s); fails the test otherwise.</summary>
+    public static async Task WaitHealthyAsync(HttpClient client)
+    {
+        HttpStatusCode status = HttpStatusCode.ServiceUnavailable;
+        for (int i = 0; i < 400 && (status = (await client.GetAsync("/health")).StatusCode) != HttpStatusCode.OK; i++) await Task.Delay(25);
+        Assert.True(status == HttpStatusCode.OK, $"the server did not become healthy: /health answered {(int)status}");
     }
 
     public static int FreePort()

@@ -23,6 +23,15 @@ internal sealed class TestBackend(IModelBackend inner) : IModelBackend
 
     public IModelBackend Inner => inner;
 
+    /// <summary>Steps run (or entered) so far.</summary>
+    public int StepCount
+    {
+        get
+        {
+            lock (Steps) return Steps.Count;
+        }
+    }
+
     /// <summary>Lets <paramref name="steps"/> gated steps run.</summary>
     public void Release(int steps = 1) => _gate.Release(steps);
 
