@@ -229,7 +229,55 @@ public sealed class CompletionEndpointsTests(ServerFixture server) : IClassFixtu
         { "{\"prompt\": \"x\", \"stop\": 5}", "stop must be a string or an array of strings" },
         { "{\"prompt\": \"x\", \"constrain\": \"csharp\"}", "constrain: 'csharp' is not available yet" },
         { "{\"prompt\": \"x\", \"speculative\": \"ngram\"}", "speculative: 'ngram' is not available yet" },
+        { "{\"prompt\": \"x\", \"mirostat\": 2}", "mirostat: this field is not supported by this server (it would change the output); remove it" },
+        { "{\"prompt\": \"x\", \"best_of\": 3}", "best_of: 3 is not supported (only best_of equal to n); use n" },
+        { "{\"prompt\": \"x\", \"presence_penalty\": 2.5}", "presence_penalty must be between -2 and 2, got 2.5" },
+        { "{\"prompt\": \"x\", \"frequency_penalty\": -3}", "frequency_penalty must be between -2 and 2, got -3" },
+        { "{\"prompt\": \"x\", \"logit_bias\": {\"abc\": 1}}", "logit_bias: 'abc' is not a token id (vocabulary size 1024)" },
+        { "{\"prompt\": \"x\", \"logit_bias\": {\"5\": 500}}", "logit_bias[5] must be a number between -100 and 100" },
+        { "{\"prompt\": \"x\", \"stream_options\": {\"chunk\": 1}}", "stream_options.chunk is not supported" },
     };
+
+    [Fact]
+    public async Task Completions_LogitBiasAndPenalties_ChangeTheGreedyChoiceAsSpecified()
+    {
+        (_, JsonElement plain) = await server.PostAsync("/v1/completions", new { prompt = Prompt, max_tokens = 6, temperature = 0, logprobs = 0 });
+        var plainTokens = plain.GetProperty("choices")[0].GetProperty("logprobs").GetProperty("tokens").EnumerateArray().Select(t => t.GetString()).ToArray();
+        int firstId = Tokenizer.TokenToId(Tokenizer.IdToToken(Tokenizer.Encode(plainTokens[0]!)[0])!)!.Value;
+        // Banning the first greedy token makes the first token differ; user and metadata fields are accepted as harmless.
+        (HttpStatusCode status, JsonElement banned) = await server.PostAsync("/v1/completions", new
+        {
+            prompt = Prompt, max_tokens = 6, temperature = 0, logprobs = 0, user = "u1",
+            logit_bias = new Dictionary<string, int> { [firstId.ToString(System.Globalization.CultureInfo.InvariantCulture)] = -100 },
+        });
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.NotEqual(plainTokens[0], banned.GetProperty("choices")[0].GetProperty("logprobs").GetProperty("tokens")[0].GetString());
+        // A frequency penalty of 2 on a text that repeats a token: the output changes once a token would repeat.
+        (_, JsonElement penalised) = await server.PostAsync("/v1/completions", new { prompt = Prompt, max_tokens = 24, temperature = 0, frequency_penalty = 2.0, presence_penalty = 2.0 });
+        (_, JsonElement free) = await server.PostAsync("/v1/completions", new { prompt = Prompt, max_tokens = 24, temperature = 0 });
+        string freeText = free.GetProperty("choices")[0].GetProperty("text").GetString()!;
+        var freeIds = Tokenizer.Encode(freeText);
+        if (freeIds.Distinct().Count() < freeIds.Count)
+            Assert.NotEqual(freeText, penalised.GetProperty("choices")[0].GetProperty("text").GetString());
+        else
+            Assert.Equal(freeText, penalised.GetProperty("choices")[0].GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task Stream_IncludeUsage_LastChunkBeforeDoneCarriesUsage()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
+        {
+            Content = JsonContent.Create(new { prompt = Prompt, max_tokens = 5, temperature = 0, stream = true, stream_options = new { include_usage = true } }),
+        };
+        using HttpResponseMessage response = await server.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        List<JsonElement> events = await ReadEventsAsync(response);
+        JsonElement usage = events[^1].GetProperty("usage");
+        Assert.Equal(0, events[^1].GetProperty("choices").GetArrayLength());
+        Assert.Equal(Tokenizer.Encode(Prompt).Count, usage.GetProperty("prompt_tokens").GetInt32());
+        Assert.Equal(5, usage.GetProperty("completion_tokens").GetInt32());
+        Assert.False(events[0].TryGetProperty("usage", out _));
+    }
 
     [Theory]
     [MemberData(nameof(BadBodies))]
