@@ -18,7 +18,7 @@ internal sealed record EngineOptions
     /// <summary>A request still running after this long ends with "timeout" (<c>--request-timeout</c>, seconds). Default 300 s.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(300);
 
-    /// <summary>Share full KV blocks of identical prefixes between sequences (<c>--no-prefix-cache</c> turns it off, to measure its gain). Default on.</summary>
+    /// <summary>Share KV blocks between sequences: full blocks of identical prefixes by hash, and the prompt of the n choices of one request by fork (<c>--no-prefix-cache</c> turns both off, to measure their gain). Default on.</summary>
     public bool PrefixCache { get; init; } = true;
 
     /// <summary>Positions per KV block (<c>--block-size</c>). Default 16.</summary>

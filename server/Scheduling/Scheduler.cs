@@ -113,7 +113,7 @@ internal sealed class Scheduler(IModelBackend backend, EngineOptions options, En
             SequenceState s = node.Value;
             LinkedListNode<SequenceState>? next = node.Next;
             // A later choice of the same prompt waits for the first to hold the prompt, then shares its blocks.
-            if (s.Parent is { IsRunning: true } parent && parent.Computed < s.PromptLength - 1)
+            if (options.PrefixCache && s.Parent is { IsRunning: true } parent && parent.Computed < s.PromptLength - 1)
             {
                 node = next;
                 continue;
@@ -130,7 +130,7 @@ internal sealed class Scheduler(IModelBackend backend, EngineOptions options, En
     {
         first = null;
         int held;
-        if (s.Parent is { IsRunning: true } parent && parent.Computed >= s.PromptLength - 1 && s.Tokens.Count == s.PromptLength)
+        if (options.PrefixCache && s.Parent is { IsRunning: true } parent && parent.Computed >= s.PromptLength - 1 && s.Tokens.Count == s.PromptLength)
         {
             held = s.PromptLength - 1;
             backend.Fork(parent.Id, s.Id, held);
