@@ -16,12 +16,15 @@ internal sealed class BenchSequences : IDisposable
     private readonly int[][] _tables;
     private readonly int[] _lengths;
 
-    public BenchSequences(CausalLM model, int count, int capacity)
+    /// <param name="sharedPositions">Every sequence's first positions (whole blocks) live in sequence 0's blocks, as a shared prompt's do; its own blocks follow elsewhere in the pool.</param>
+    public BenchSequences(CausalLM model, int count, int capacity, int sharedPositions = 0)
     {
         _model = model;
         int perSequence = (capacity + BlockSize - 1) / BlockSize;
         _cache = model.CreateCache(count * perSequence, BlockSize);
         _tables = Enumerable.Range(0, count).Select(s => Enumerable.Range(s * perSequence, perSequence).ToArray()).ToArray();
+        for (int s = 1; s < count; s++)
+            for (int b = 0; b < sharedPositions / BlockSize; b++) _tables[s][b] = _tables[0][b];
         _lengths = new int[count];
     }
 
@@ -49,7 +52,9 @@ internal sealed class BenchSequences : IDisposable
         for (int s = 0; s < _tables.Length; s++)
         {
             for (int b = s == source ? sourceBlocks : 0; b < positions / BlockSize; b++)
-                _cache.CopyBlock(_tables[source][b % sourceBlocks], _tables[s][b]);
+            {
+                if (_tables[s][b] != _tables[source][b % sourceBlocks]) _cache.CopyBlock(_tables[source][b % sourceBlocks], _tables[s][b]);
+            }
             _lengths[s] = positions / BlockSize * BlockSize;
         }
     }

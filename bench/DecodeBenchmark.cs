@@ -70,7 +70,7 @@ internal static class DecodeBenchmark
     private static void RunAtPositions(string[] shapes, string[] dtypes, int[] positions, int batch, int steps)
     {
         using var noGrad = no_grad();
-        var table = new Table().AddColumns("shape", "dtype", "batch", "positions", "decode tok/s");
+        var table = new Table().AddColumns("shape", "dtype", "batch", "positions", "decode tok/s (own blocks)", "decode tok/s (first half shared)", "shared / own");
         foreach (string shape in shapes)
         {
             foreach (string dtypeName in dtypes)
@@ -78,7 +78,13 @@ internal static class DecodeBenchmark
                 ScalarType dtype = CausalLM.ParseDType(dtypeName);
                 using var model = new CausalLM(ModelShapes.Get(shape.Trim()), new RandomWeightSource(1, dtype, CPU), dtype, CPU);
                 foreach (int p in positions)
-                    table.AddRow(shape, dtypeName, $"{batch}", $"{p}", $"{MeasureDecodeAt(model, batch, p, steps):F2}");
+                {
+                    // Interleaved, so a busy neighbour slows both alike: own blocks (one run each), then half the
+                    // positions in blocks every sequence shares (two runs of the pool per sequence).
+                    double own = MeasureDecodeAt(model, batch, p, steps);
+                    double shared = MeasureDecodeAt(model, batch, p, steps, sharedPositions: p / 2);
+                    table.AddRow(shape, dtypeName, $"{batch}", $"{p}", $"{own:F2}", $"{shared:F2}", $"{shared / own:P0}");
+                }
             }
         }
         AnsiConsole.Write(table);
@@ -195,9 +201,9 @@ internal static class DecodeBenchmark
     /// sequence's prompt is prefilled (at most 512 tokens) and its blocks copied until every sequence's table is full,
     /// so the decode reads real, distinct KV memory without prefilling batch × positions tokens.
     /// </summary>
-    public static double MeasureDecodeAt(CausalLM model, int batch, int positions, int steps)
+    public static double MeasureDecodeAt(CausalLM model, int batch, int positions, int steps, int sharedPositions = 0)
     {
-        using var cache = new BenchSequences(model, batch, positions + steps + 2);
+        using var cache = new BenchSequences(model, batch, positions + steps + 2, sharedPositions);
         int seed = Math.Min(positions, 512);
         using (cache.Forward([Enumerable.Range(1, seed).Select(i => i % model.Config.VocabSize).ToArray()], only: 0)) { }
         cache.FillFrom(0, seed, positions);
