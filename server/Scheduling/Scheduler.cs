@@ -53,7 +53,7 @@ internal sealed class Scheduler(IModelBackend backend, EngineOptions options, En
                 if ((s.Pending == 1) != decoding || planned.Any(p => p.State == s)) continue;
                 int count = Math.Min(Math.Min(s.Pending, options.PrefillChunk), budget);
                 if (count <= 0) continue;
-                if (!ReserveOrPreempt(s, count)) continue;
+                if (!ReserveOrPreempt(s, count, planned)) continue;
                 planned.Add(new ScheduledSequence(s, count));
                 budget -= count;
             }
@@ -94,12 +94,13 @@ internal sealed class Scheduler(IModelBackend backend, EngineOptions options, En
         foreach (SequenceState s in _waiting.ToList()) Finish(s, reason, message);
     }
 
-    // Room for s to run count more tokens; preempts the latest admitted running sequences until it fits, or s itself.
-    private bool ReserveOrPreempt(SequenceState s, int count)
+    // Room for s to run count more tokens; preempts the latest admitted running sequences that are not already in
+    // this step until it fits, or s itself when no other is left.
+    private bool ReserveOrPreempt(SequenceState s, int count, List<ScheduledSequence> planned)
     {
         while (!backend.Reserve(s.Id, s.Computed + count))
         {
-            SequenceState victim = _running[^1];
+            SequenceState victim = _running.LastOrDefault(r => r != s && !planned.Any(p => p.State == r)) ?? s;
             Preempt(victim);
             if (victim == s) return false;
         }
