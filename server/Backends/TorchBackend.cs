@@ -72,12 +72,12 @@ internal sealed class TorchBackend : IModelBackend
             steps[i] = new SequenceStep(s.Tokens, _blocks.Length(s.Id), _blocks.Table(s.Id), s.LogitRows);
             rows[i] = s.LogitRows;
         }
-        float[] data;
+        float[] data = [];
         using (no_grad())
-        using (Tensor logits = _model.Forward(steps, _cache)) // (R, vocab) float32
+        using (Tensor logits = _model.Forward(steps, _cache)) // (R, vocab) float32; R = 0 for prefill chunks only
         using (Tensor host = logits.cpu())
         {
-            data = host.data<float>().ToArray();
+            if (host.NumberOfElements > 0) data = host.data<float>().ToArray();
         }
         foreach (BackendSequence s in sequences) _blocks.Append(s.Id, s.Tokens);
         return new StepLogits(data, VocabSize, rows);

@@ -197,6 +197,19 @@ public sealed class EngineLoopTests(EngineModels models) : IClassFixture<EngineM
     }
 
     [Fact]
+    public async Task LongPromptAlone_StepsWithoutLogitRows_PrefillsInChunksAndMatchesTheReference()
+    {
+        // 40 tokens in chunks of 16: the first two steps ask for no logits at all.
+        int[] prompt = Prompt(40, 6);
+        await using EngineHarness engine = await EngineHarness.StartAsync(models.Qwen2, new EngineOptions { PrefillChunk = 16 });
+        (List<int> tokens, string? finish) = await engine.RunAsync(EngineHarness.Job(prompt, 6));
+        Assert.Equal("length", finish);
+        Assert.Equal([16, 16, 8, 1, 1, 1, 1, 1], engine.Backend.Steps.Select(step => Assert.Single(step).Tokens));
+        using CausalLM model = CausalLM.Load(models.Qwen2, float32, CPU);
+        Assert.Equal(ReferenceDecoder.Greedy(model, prompt, 6), tokens);
+    }
+
+    [Fact]
     public async Task RequestTimeout_SequenceStillRunning_EndsWithTimeout()
     {
         await using EngineHarness engine = await EngineHarness.StartAsync(models.Llama, new EngineOptions { RequestTimeout = TimeSpan.FromMilliseconds(300) });
