@@ -196,6 +196,31 @@ public sealed class EngineLoopTests(EngineModels models) : IClassFixture<EngineM
         Assert.All(steps.Where(step => step.Any(s => s.Id != shortId && s.Tokens > 1)).Take(3), step => Assert.Contains(step, s => s.Id == shortId && s.Tokens == 1));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Stress_ManySampledRequestsInATightPool_EveryOneFinishesWithoutError(bool prefixCache)
+    {
+        // 8 requests of n = 3 with prompts of 30-120 tokens, sampled, in a pool of 50 blocks of 8:
+        // chunked prefills, forks, preemptions and admissions all interleave.
+        var options = new EngineOptions { MaxBatch = 6, PrefillChunk = 32, MaxStepTokens = 64, BlockSize = 8, KvCacheMemory = $"{50 * 8 * 256}B", PrefixCache = prefixCache };
+        await using EngineHarness engine = await EngineHarness.StartAsync(models.Llama, options);
+        var random = new Random(3);
+        var reads = new List<Task<(List<int> Tokens, string? Finish)>>();
+        for (int r = 0; r < 8; r++)
+        {
+            int[] prompt = Prompt(random.Next(30, 120), r % 4);
+            var jobs = Enumerable.Range(0, 3).Select(i => EngineHarness.Job(prompt, random.Next(10, 40), new SamplingOptions { Temperature = 0.8, Seed = r * 10 + i })).ToArray();
+            reads.AddRange(engine.Submit(jobs).Select(EngineHarness.ReadAsync));
+            if (r % 3 == 0) await Task.Delay(20);
+        }
+        var results = await Task.WhenAll(reads);
+        Assert.All(results, r => Assert.Equal("length", r.Finish));
+        Assert.True(engine.Metrics.Preemptions > 0, "the pool never ran out");
+        await engine.WaitIdleAsync();
+        Assert.Equal(0, engine.Backend.UsedBlocks);
+    }
+
     [Fact]
     public async Task LongPromptAlone_StepsWithoutLogitRows_PrefillsInChunksAndMatchesTheReference()
     {
