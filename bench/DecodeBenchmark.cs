@@ -23,10 +23,12 @@ internal static class DecodeBenchmark
         Option<int> threads = new("--threads") { Description = "Torch intra-op threads (0 = torch default).", DefaultValueFactory = _ => 0 };
         Option<string?> positions = new("--positions") { Description = "Instead: batch decode tok/s with every sequence holding these many KV positions (comma-separated, e.g. 512,2048,8192)." };
         Option<int> batch = new("--batch") { Description = "Batch size for --positions.", DefaultValueFactory = _ => 16 };
-        var command = new Command("decode", "Prefill/decode tokens/s vs the memory-bandwidth floor.") { shapes, dtypes, prompt, steps, threads, positions, batch };
+        Option<long?> gatherLimit = new("--gather-limit") { Description = "Batch KV elements up to which a decode step gathers instead of attending per sequence (0: never; default: the engine's)." };
+        var command = new Command("decode", "Prefill/decode tokens/s vs the memory-bandwidth floor.") { shapes, dtypes, prompt, steps, threads, positions, batch, gatherLimit };
         command.SetAction(parse =>
         {
             if (parse.GetValue(threads) > 0) set_num_threads(parse.GetValue(threads));
+            if (parse.GetValue(gatherLimit) is long limit) PackedSteps.GatherLimitElements = limit;
             if (parse.GetValue(positions) is string list)
             {
                 RunAtPositions(parse.GetRequiredValue(shapes).Split(','), parse.GetRequiredValue(dtypes).Split(','),

@@ -9,7 +9,8 @@ internal static class ModelShapes
     {
         "0.5b" => Qwen(896, 4864, 24, 14, 2),
         "1.5b" => Qwen(1536, 8960, 28, 12, 2),
-        _ => throw new ArgumentException($"unknown shape '{name}' (expected 0.5b or 1.5b)"),
+        "tiny" => Qwen(256, 688, 6, 8, 4) with { ModelType = "llama", VocabSize = 8192, MaxPositionEmbeddings = 2048, AttentionBias = false }, // the bundled model's shape
+        _ => throw new ArgumentException($"unknown shape '{name}' (expected 0.5b, 1.5b or tiny)"),
     };
 
     private static ModelConfig Qwen(int hidden, int ffn, int layers, int heads, int kvHeads) => new()

@@ -112,7 +112,16 @@ public sealed class CausalLM : nn.Module
         using var scope = NewDisposeScope();
         PackedSteps packed = PackedSteps.Create(steps, Config, cache);
         (Tensor cos, Tensor sin) = _rope.ForPositions(tensor(packed.Positions, int64).to(Device), DType); // (N, D)
-        using var batch = new AttentionBatch { Cos = cos, Sin = sin, Cache = cache, Sequences = packed.Sequences(Config.GroupSize, Device) };
+        GatheredDecode? gathered = packed.GatherPlan(Config, Device);
+        using var batch = new AttentionBatch
+        {
+            Cos = cos,
+            Sin = sin,
+            Cache = cache,
+            WritePositions = packed.WritePositions(Device),
+            Gathered = gathered,
+            Sequences = gathered is null ? packed.Sequences(Config.GroupSize, Device) : [],
+        };
         Tensor hidden = Body.Forward(tensor(packed.Ids, [1, packed.Ids.Length], int64).to(Device), batch); // (1, N, hidden)
         if (packed.LogitRows.Length == 0) return zeros([0, Config.VocabSize], float32, Device).MoveToOuterDisposeScope();
         Tensor rows = hidden[0].index_select(0, tensor(packed.LogitRows, int64).to(Device)); // (R, hidden)

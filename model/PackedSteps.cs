@@ -74,6 +74,57 @@ internal sealed class PackedSteps
         return new PackedSteps(steps, offsets, ids, positions, [.. logitRows], cache.BlockSize);
     }
 
+    /// <summary>
+    /// Largest batch KV (positions of all sequences, each padded to the longest, times KV heads times head dim) that a
+    /// decode step gathers to attend in one call rather than one attention per sequence over views of the pool.
+    /// Measured on the CPU (docs/BENCHMARKS.md, "Paged KV cache"): below it the fewer, larger operations win.
+    /// </summary>
+    internal static long GatherLimitElements { get; set; } = 1L << 20;
+
+    /// <summary>The pool position of every packed row (where its key and value are written), on <paramref name="device"/>.</summary>
+    public Tensor WritePositions(Device device)
+    {
+        var positions = new long[Ids.Length];
+        for (int i = 0; i < _steps.Count; i++)
+        {
+            SequenceStep s = _steps[i];
+            for (int j = 0; j < s.Tokens.Count; j++) positions[_offsets[i] + j] = PoolPosition(s.BlockTable, s.Start + j);
+        }
+        return tensor(positions, int64).to(device);
+    }
+
+    /// <summary>A one-gather plan when every sequence decodes one token and the batch's KV is small; else null.</summary>
+    public GatheredDecode? GatherPlan(ModelConfig config, Device device)
+    {
+        int longest = 0;
+        foreach (SequenceStep s in _steps)
+        {
+            if (s.Tokens.Count != 1) return null;
+            longest = Math.Max(longest, s.Start + 1);
+        }
+        if (_steps.Count < 2 || (long)_steps.Count * longest * config.NumKeyValueHeads * config.HeadDim > GatherLimitElements) return null;
+        var positions = new long[_steps.Count * longest];
+        var mask = new bool[_steps.Count * longest];
+        for (int i = 0; i < _steps.Count; i++)
+        {
+            SequenceStep s = _steps[i];
+            for (int j = 0; j < longest; j++)
+            {
+                bool own = j <= s.Start;
+                mask[i * longest + j] = own;
+                positions[i * longest + j] = own ? PoolPosition(s.BlockTable, j) : PoolPosition(s.BlockTable, 0);
+            }
+        }
+        return new GatheredDecode
+        {
+            Positions = tensor(positions, int64).to(device),
+            Mask = tensor(mask, [_steps.Count, 1, 1, longest]).to(device),
+            Length = longest,
+        };
+    }
+
+    private long PoolPosition(IReadOnlyList<int> blocks, int position) => (long)blocks[position / _blockSize] * _blockSize + position % _blockSize;
+
     /// <summary>Each sequence's layout in the pool, with its attention mask (g query heads folded into the rows) on <paramref name="device"/>.</summary>
     public IReadOnlyList<CachedSequence> Sequences(int group, Device device)
     {
@@ -82,9 +133,7 @@ internal sealed class PackedSteps
         {
             SequenceStep s = _steps[i];
             int count = s.Tokens.Count;
-            result[i] = new CachedSequence(_offsets[i], count, s.Start,
-                Spans(s.BlockTable, s.Start, count, _offsets[i] - s.Start),
-                Spans(s.BlockTable, 0, s.Start + count, 0))
+            result[i] = new CachedSequence(_offsets[i], count, s.Start, Spans(s.BlockTable, s.Start + count))
             {
                 Mask = count == 1 ? null : CausalMask(s.Start, count, group, device),
             };
@@ -92,12 +141,11 @@ internal sealed class PackedSteps
         return result;
     }
 
-    // Positions [from, from + count) of a sequence as runs of consecutive pool positions; a run's Row is its first
-    // position plus rowShift (the packed row for writes, the key index for reads).
-    private List<PoolSpan> Spans(IReadOnlyList<int> blocks, int from, int count, int rowShift)
+    // Positions [0, count) of a sequence as runs of consecutive pool positions.
+    private List<PoolSpan> Spans(IReadOnlyList<int> blocks, int count)
     {
         var spans = new List<PoolSpan>();
-        int position = from, end = from + count;
+        int position = 0, end = count;
         while (position < end)
         {
             int block = position / _blockSize;
@@ -106,7 +154,7 @@ internal sealed class PackedSteps
             if (spans.Count > 0 && spans[^1].PoolStart + spans[^1].Length == poolStart)
                 spans[^1] = spans[^1] with { Length = spans[^1].Length + length };
             else
-                spans.Add(new PoolSpan(position + rowShift, poolStart, length));
+                spans.Add(new PoolSpan(position, poolStart, length));
             position += length;
         }
         return spans;

@@ -92,15 +92,13 @@ public sealed class Attention : nn.Module
     private Tensor CachedAttention(Tensor q, Tensor k, Tensor v, AttentionBatch batch, int layer)
     {
         Tensor keyPool = batch.Cache!.Keys(layer), valuePool = batch.Cache.Values(layer); // (Hkv, P, D)
+        keyPool.index_copy_(1, batch.WritePositions!, k); // every sequence's new keys and values in one operation each
+        valuePool.index_copy_(1, batch.WritePositions!, v);
+        if (batch.Gathered is { } gathered) return GatheredAttention(q, keyPool, valuePool, gathered);
         var outputs = new Tensor[batch.Sequences.Count];
         for (int i = 0; i < outputs.Length; i++)
         {
             CachedSequence s = batch.Sequences[i];
-            foreach (PoolSpan w in s.Writes)
-            {
-                keyPool.narrow(1, w.PoolStart, w.Length).copy_(k.narrow(1, w.Row, w.Length));
-                valuePool.narrow(1, w.PoolStart, w.Length).copy_(v.narrow(1, w.Row, w.Length));
-            }
             Tensor folded = q.narrow(1, s.Offset, s.Count).reshape(_kvHeads, Group * s.Count, _headDim); // (Hkv, g·T, D): row gi·T + t
             Tensor attended = s.Reads.Count == 1
                 ? nn.functional.scaled_dot_product_attention(folded,
@@ -109,6 +107,18 @@ public sealed class Attention : nn.Module
             outputs[i] = attended.view(_heads, s.Count, _headDim).transpose(0, 1).reshape(s.Count, _heads * _headDim); // (T, H·D)
         }
         return outputs.Length == 1 ? outputs[0] : cat(outputs, 0);
+    }
+
+    // One new token per sequence: gather each sequence's keys (padded to the longest) and attend in one call.
+    // q (H, B, D) → (B, H·D).
+    private Tensor GatheredAttention(Tensor q, Tensor keyPool, Tensor valuePool, GatheredDecode gathered)
+    {
+        long b = q.shape[1];
+        Tensor keys = keyPool.index_select(1, gathered.Positions).view(_kvHeads, b, gathered.Length, _headDim).transpose(0, 1); // (B, Hkv, L, D)
+        Tensor values = valuePool.index_select(1, gathered.Positions).view(_kvHeads, b, gathered.Length, _headDim).transpose(0, 1);
+        Tensor folded = q.transpose(0, 1).reshape(b, _kvHeads, Group, _headDim); // (B, Hkv, g, D): head kv·g + gi
+        Tensor attended = nn.functional.scaled_dot_product_attention(folded, keys, values, gathered.Mask); // (B, Hkv, g, D)
+        return attended.reshape(b, _heads * _headDim);
     }
 
     // A sequence whose blocks are not consecutive (shared prefix blocks, then its own): scores against each run of

@@ -18,6 +18,7 @@ public sealed class Sampler
     private readonly Dictionary<int, int> _generatedCounts = [];
     private readonly List<int> _generated = [];
     private float[] _scratch = [];
+    private float[] _dense = []; // the last full-vocabulary distribution (reused: a 150k vocabulary is 600 KB a token)
 
     /// <summary>Creates a sampler for a sequence that starts with <paramref name="prompt"/>; validates the options.</summary>
     public Sampler(SamplingOptions options, IReadOnlyList<int>? prompt = null, ILogitsProcessor? constraint = null)
@@ -110,7 +111,12 @@ public sealed class Sampler
     {
         bool topK = _options.TopK > 0 && _options.TopK < scores.Length;
         bool topP = _options.TopP < 1.0;
-        if (!topK && !topP) return new TokenDistribution(null, Softmax(scores));
+        if (!topK && !topP)
+        {
+            if (_dense.Length != scores.Length) _dense = new float[scores.Length];
+            Softmax(scores, _dense);
+            return new TokenDistribution(null, _dense);
+        }
 
         // Without top-k the nucleus mass is measured against the whole vocabulary (HF's order: top-k renormalises first).
         float logNormalizer = topK ? float.NaN : LogSumExp(scores);
@@ -177,12 +183,10 @@ public sealed class Sampler
         return best;
     }
 
-    private static float[] Softmax(ReadOnlySpan<float> scores)
+    private static void Softmax(ReadOnlySpan<float> scores, float[] p)
     {
         float logNormalizer = LogSumExp(scores);
-        var p = new float[scores.Length];
         for (int i = 0; i < p.Length; i++) p[i] = MathF.Exp(scores[i] - logNormalizer);
-        return p;
     }
 
     private static float LogSumExp(ReadOnlySpan<float> values)

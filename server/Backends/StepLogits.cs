@@ -1,22 +1,25 @@
 namespace CodeGen.Server.Backends;
 
-/// <summary>The logit rows of one step as float spans: for each sequence of the step, its rows in position order.</summary>
+/// <summary>
+/// The logit rows of one step as float spans: for each sequence of the step, its rows in position order. The
+/// backend may reuse the storage for its next step: read the rows before running another.
+/// </summary>
 internal sealed class StepLogits
 {
-    private readonly float[] _data;
+    private readonly ArraySegment<float> _data;
     private readonly int[] _firstRow;
 
     /// <param name="data">All rows, (R, vocab) row-major.</param>
     /// <param name="vocab">Row width.</param>
     /// <param name="rowsPerSequence">How many rows each sequence of the step has, in step order.</param>
-    public StepLogits(float[] data, int vocab, IReadOnlyList<int> rowsPerSequence)
+    public StepLogits(ArraySegment<float> data, int vocab, IReadOnlyList<int> rowsPerSequence)
     {
         _data = data;
         Vocab = vocab;
         _firstRow = new int[rowsPerSequence.Count + 1];
         for (int i = 0; i < rowsPerSequence.Count; i++) _firstRow[i + 1] = _firstRow[i] + rowsPerSequence[i];
-        if ((long)_firstRow[^1] * vocab != data.Length)
-            throw new ArgumentException($"{data.Length} logits do not make {_firstRow[^1]} rows of {vocab}");
+        if ((long)_firstRow[^1] * vocab != data.Count)
+            throw new ArgumentException($"{data.Count} logits do not make {_firstRow[^1]} rows of {vocab}");
     }
 
     public int Vocab { get; }

@@ -31,9 +31,26 @@ public sealed class CausalLMTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void BatchedForward_SequencesOfDifferentLengths_MatchEachSequenceAlone(bool interleavedBlocks)
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    public void BatchedForward_SequencesOfDifferentLengths_MatchEachSequenceAlone(bool interleavedBlocks, bool gatherDecodes)
+    {
+        // The decode step attends by one gather (small KV) or by one attention per sequence over pool views.
+        long limit = PackedSteps.GatherLimitElements;
+        PackedSteps.GatherLimitElements = gatherDecodes ? 1L << 20 : 0;
+        try
+        {
+            BatchedMatchesAlone(interleavedBlocks);
+        }
+        finally
+        {
+            PackedSteps.GatherLimitElements = limit;
+        }
+    }
+
+    private static void BatchedMatchesAlone(bool interleavedBlocks)
     {
         using var model = TinyModels.Random(TinyModels.Qwen2Config());
         using var _ = no_grad();

@@ -1,7 +1,6 @@
 using System.Threading.Channels;
 using CodeGen.Model.Sampling;
 using CodeGen.Server.Engine;
-using Microsoft.Extensions.Logging.Abstractions;
 using static TorchSharp.torch;
 
 namespace CodeGen.Server.Tests.Engine;
@@ -9,8 +8,9 @@ namespace CodeGen.Server.Tests.Engine;
 /// <summary>The engine without HTTP over a model directory, with a <see cref="TestBackend"/> around the real backend.</summary>
 internal sealed class EngineHarness : IAsyncDisposable
 {
-    private EngineHarness(ModelHost host, EngineLoop loop, EngineMetrics metrics, TestBackend backend)
+    private EngineHarness(ModelHost host, EngineLoop loop, EngineMetrics metrics, TestBackend backend, RecordingLogger<EngineLoop> log)
     {
+        Log = log;
         Host = host;
         Loop = loop;
         Metrics = metrics;
@@ -25,6 +25,9 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     public TestBackend Backend { get; }
 
+    /// <summary>The engine's warnings and errors, with their exceptions.</summary>
+    public RecordingLogger<EngineLoop> Log { get; }
+
     public static async Task<EngineHarness> StartAsync(string modelDirectory, EngineOptions? options = null)
     {
         EngineOptions engine = options ?? new EngineOptions();
@@ -33,9 +36,10 @@ internal sealed class EngineHarness : IAsyncDisposable
         var host = new ModelHost(modelDirectory, float32, CPU, engine, decorate: b => wrapped = new TestBackend(b));
         await host.GetAsync();
         var metrics = new EngineMetrics();
-        var loop = new EngineLoop(host, engine, metrics, NullLogger<EngineLoop>.Instance);
+        var log = new RecordingLogger<EngineLoop>();
+        var loop = new EngineLoop(host, engine, metrics, log);
         await loop.StartAsync(CancellationToken.None);
-        return new EngineHarness(host, loop, metrics, wrapped!);
+        return new EngineHarness(host, loop, metrics, wrapped!, log);
     }
 
     public static GenerationJob Job(IReadOnlyList<int> prompt, int maxTokens, SamplingOptions? sampling = null, LogitsObserver? observe = null, IReadOnlyList<int>? stopIds = null) =>

@@ -25,7 +25,9 @@ public sealed class EngineSoakTests : IDisposable
         var options = new ServeOptions(_model, "127.0.0.1", port, null, CPU, float32) { Engine = new EngineOptions { MaxBatch = 2, MaxQueue = 2 } };
         WebApplication app = ServeCommand.Build(options, [], b => backend = new TestBackend(b) { Delay = TimeSpan.FromMilliseconds(5) });
         await app.StartAsync();
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
+        // A client that hangs up: disposing a response closes the connection instead of draining the rest of it.
+        using var handler = new SocketsHttpHandler { MaxResponseDrainSize = 0 };
+        using var client = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
         await ServerFixture.WaitHealthyAsync(client);
         var engine = (EngineLoop)app.Services.GetService(typeof(EngineLoop))!;
         var metrics = (EngineMetrics)app.Services.GetService(typeof(EngineMetrics))!;

@@ -58,7 +58,7 @@ internal sealed class FakeBackend(int blocks, int blockSize, int maxContext = 10
             }
         }
         foreach (BackendSequence s in sequences) _blocks.Append(s.Id, s.Tokens);
-        return new StepLogits([.. rows], vocab, sequences.Select(s => s.LogitRows).ToArray());
+        return new StepLogits(rows.ToArray(), vocab, sequences.Select(s => s.LogitRows).ToArray());
     }
 
     public void Dispose()
