@@ -40,7 +40,14 @@ public sealed class ServerFixture : IAsyncLifetime
         WebApplication app = ServeCommand.Build(options, []);
         await app.StartAsync();
         var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
-        for (int i = 0; i < 400 && (await client.GetAsync("/health")).StatusCode != HttpStatusCode.OK; i++) await Task.Delay(25);
+        HttpStatusCode health = HttpStatusCode.ServiceUnavailable;
+        for (int i = 0; i < 400 && (health = (await client.GetAsync("/health")).StatusCode) != HttpStatusCode.OK; i++) await Task.Delay(25);
+        if (health != HttpStatusCode.OK)
+        {
+            await app.StopAsync();
+            throw new InvalidOperationException($"the server on port {port} did not become healthy within 10 s: GET /health answered {(int)health}");
+        }
+
         return (app, client);
     }
 
