@@ -33,6 +33,9 @@ internal sealed record MbppPlusProblem(
     public static readonly IReadOnlySet<int> SetOrderedTasks = new HashSet<int> { 2, 249, 579, 769 };
     public static readonly IReadOnlySet<int> MatchObjectTasks = new HashSet<int> { 737, 787, 794 };
 
+    // Exit status of the checker when one input ran past its own time limit.
+    public const int InputTimeoutExitCode = 124;
+
     public int Number => int.Parse(TaskId.AsSpan(TaskId.IndexOf('/') + 1), CultureInfo.InvariantCulture);
 
     public override string BuildProgram(string completion)
@@ -124,7 +127,7 @@ internal sealed record MbppPlusProblem(
                 except _CgInputTimeout:
                     _cg_sys.stderr.write("codegen-eval: input timed out: input %d after %.3f s\n" % (_cg_index, _cg_limit))
                     _cg_sys.stderr.flush()
-                    _cg_os._exit({Execution.PythonExecutor.InputTimeoutExitCode})
+                    _cg_os._exit({InputTimeoutExitCode})
                 finally:
                     _cg_signal.setitimer(_cg_signal.ITIMER_REAL, 0)
                 assert _cg_equal(_cg_output, _cg_expected, {Atol.ToString("R", CultureInfo.InvariantCulture)}, "{mode}"), "input %d: got %r, expected %r" % (_cg_index, _cg_output, _cg_expected)

@@ -3,7 +3,7 @@ using System.Reflection;
 
 namespace CodeGen.Eval.Benchmarks;
 
-// The vendored data files (eval/Benchmarks/Data, embedded in this assembly; see Data/README.md for their
+// The vendored data files (evalstore/Benchmarks/Data, embedded in this assembly; see Data/README.md for their
 // sources, licenses and sha256).
 internal static class BenchmarkData
 {
