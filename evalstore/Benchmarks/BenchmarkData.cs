@@ -22,6 +22,13 @@ internal static class BenchmarkData
         return name.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(stream, CompressionMode.Decompress) : stream;
     }
 
+    // A whole embedded text file (UTF-8).
+    public static string ReadText(string name)
+    {
+        using var reader = new StreamReader(Open(name));
+        return reader.ReadToEnd();
+    }
+
     public static IEnumerable<string> ReadLines(string name)
     {
         using var reader = new StreamReader(Open(name));
