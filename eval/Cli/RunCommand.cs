@@ -11,7 +11,7 @@ using Spectre.Console;
 
 namespace CodeGen.Eval.Cli;
 
-// eval run: the command contract of ../shared/ARCHITECTURE.md.
+// eval run: every option is described in docs/EVAL.md (and by `eval run --help`).
 internal static class RunCommand
 {
     // The k of pass@k reported, those up to the samples per problem.

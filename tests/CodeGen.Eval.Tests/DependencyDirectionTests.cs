@@ -2,7 +2,7 @@ using System.Reflection;
 
 namespace CodeGen.Eval.Tests;
 
-/// <summary>eval reaches the model only over HTTP: its one CodeGen reference is its own store library (STYLE.md).</summary>
+/// <summary>eval reaches the model only over HTTP: its one CodeGen reference is its own store library (README, Architecture).</summary>
 public sealed class DependencyDirectionTests
 {
     private static string[] CodeGenReferences(string assembly) =>

@@ -2,7 +2,7 @@ using System.Reflection;
 
 namespace CodeGen.Web.Tests;
 
-/// <summary>eval, lsp and web reach the model only over HTTP; web reads eval's store library, not eval (STYLE.md).</summary>
+/// <summary>eval, lsp and web reach the model only over HTTP; web reads eval's store library, not eval (README, Architecture).</summary>
 public sealed class DependencyDirectionTests
 {
     private static string[] CodeGenReferences(string assembly) =>
