@@ -126,6 +126,29 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal("error: --problems: 'Mbpp/2' is not a problem of humaneval (its ids look like HumanEval/0).\n", error);
     }
 
+    [Theory]
+    [InlineData("--problems", " , ", "error: --problems names no task id; give ids separated by commas, e.g. --problems HumanEval/0,HumanEval/5.\n")]
+    [InlineData("--problems-file", "/nonexistent/ids.txt", "error: problems file /nonexistent/ids.txt does not exist.\n")]
+    public void Run_BadProblemsOption_ErrorNamesIt(string option, string value, string expected)
+    {
+        (int exitCode, _, string error) = Run("run", "--benchmark", "humaneval", "--oracle", "canonical", option, value, "--db", Db);
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal(expected, error);
+    }
+
+    [Fact]
+    public void Run_ProblemsAndProblemsFile_ErrorAsksForOne()
+    {
+        string ids = Path.Combine(_directory, "ids.txt");
+        File.WriteAllText(ids, "HumanEval/2\n");
+
+        (int exitCode, _, string error) = Run("run", "--benchmark", "humaneval", "--oracle", "canonical", "--problems", "HumanEval/2", "--problems-file", ids, "--db", Db);
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal("error: give --problems or --problems-file, not both.\n", error);
+    }
+
     [Fact]
     public void Run_UnknownIdInProblemsFile_ErrorNamesFileAndLine()
     {
