@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds CodeGen and runs every default test (GPU tests excluded: see docs/TESTING.md).
+# Checks formatting (dotnet format --verify-no-changes against .editorconfig), builds CodeGen and runs every
+# default test (the Docker, Slow and Oracle categories excluded, and Gpu, which no test has yet: docs/TESTING.md).
 # Usage: ./test.sh [extra dotnet test arguments]
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -22,6 +23,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "error: the .NET 10 SDK (dotnet) is not installed; install it first (https://learn.microsoft.com/dotnet/core/install/linux-debian)" >&2
+  exit 1
+fi
+
+# Formatting first: it fails fast, naming each file and line that differs from .editorconfig.
+if ! dotnet format CodeGen.sln --verify-no-changes -v q; then
+  echo "error: formatting differs from .editorconfig (above); run: dotnet format CodeGen.sln" >&2
   exit 1
 fi
 

@@ -3,8 +3,10 @@
 // TorchSharp 0.107's libLibTorchSharp.so was linked against a libstdc++ that has GLIBCXX_3.4.32 and
 // so lists that version in its .gnu.version_r section; Debian 12's libstdc++ stops at 3.4.30. The only
 // symbol behind the requirement (_ZSt21ios_base_library_initv) is never relocated against, so a weak
-// requirement lets the dynamic loader accept the library. This file is compiled twice: as an inline
-// MSBuild task (build/TorchSharp.Glibcxx.targets) and into CodeGen.Model.Tests, which checks it.
+// requirement lets the dynamic loader accept the library. The package in the NuGet cache is shared by
+// every project on the machine, so it is never edited: the build patches a copy under obj/ and copies
+// that into bin/. This file is compiled twice: as an inline MSBuild task (build/TorchSharp.targets) and
+// into CodeGen.Model.Tests, which checks it.
 #nullable enable
 using System;
 using System.IO;
@@ -88,6 +90,40 @@ namespace CodeGen.Build
             return false;
         }
 
+        /// <summary>
+        /// The library to ship in place of <paramref name="library"/>: null when <paramref name="systemLibStdCxx"/>
+        /// defines <paramref name="version"/> (ship the original); otherwise a copy under
+        /// <paramref name="outputDirectory"/> with the requirement marked weak. The original is only read. The copy is
+        /// made again when missing or older than the original, and is a new file (never a hard link to it).
+        /// </summary>
+        public static string? WeakenedCopy(string library, string outputDirectory, string version, string? systemLibStdCxx)
+        {
+            if (systemLibStdCxx != null && DefinesVersion(systemLibStdCxx, version)) return null;
+            string full = Path.GetFullPath(library);
+            // One folder per original, so two packages' libraries of the same name never share a copy.
+            // (FNV-1a of the path: the inline task compiles against netstandard, so no newer hashing API.)
+            ulong hash = 14695981039346656037UL;
+            foreach (char c in full) hash = (hash ^ c) * 1099511628211UL;
+            string key = hash.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+            string copy = Path.Combine(outputDirectory, key, Path.GetFileName(full));
+            if (!File.Exists(copy) || File.GetLastWriteTimeUtc(copy) < File.GetLastWriteTimeUtc(full))
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+                string partial = copy + ".partial";
+                File.Copy(full, partial, overwrite: true);
+                MarkWeak(partial, version);
+                // File.Copy keeps the original's time; a new one makes the build's copy into bin/ replace what is there.
+                File.SetLastWriteTimeUtc(partial, DateTime.UtcNow);
+                if (File.Exists(copy)) File.Delete(copy);
+                File.Move(partial, copy);
+            }
+            else
+            {
+                MarkWeak(copy, version);
+            }
+            return copy;
+        }
+
         /// <summary>The system's libstdc++.so.6, or null when none is found.</summary>
         public static string? FindSystemLibStdCxx()
         {
@@ -145,10 +181,13 @@ namespace CodeGen.Build
         }
     }
 
-    /// <summary>MSBuild task: weakens the GLIBCXX requirement of the given libraries when the system lacks it.</summary>
+    /// <summary>
+    /// MSBuild task: when the system's libstdc++ lacks <see cref="Version"/>, returns a weakened copy of each library
+    /// (under <see cref="OutputDirectory"/>, with the original's metadata) to ship instead; otherwise the originals.
+    /// </summary>
     public sealed class WeakenGlibcxxRequirement : Microsoft.Build.Utilities.Task
     {
-        /// <summary>Libraries to patch in place (libLibTorchSharp.so).</summary>
+        /// <summary>Libraries to ship (libLibTorchSharp.so in the NuGet package); they are only read.</summary>
         [Required]
         public ITaskItem[] Libraries { get; set; } = Array.Empty<ITaskItem>();
 
@@ -156,23 +195,34 @@ namespace CodeGen.Build
         [Required]
         public string Version { get; set; } = "";
 
+        /// <summary>Where the patched copies go (under obj/).</summary>
+        [Required]
+        public string OutputDirectory { get; set; } = "";
+
+        /// <summary>The libraries to copy to the output, one per input, with the input's metadata.</summary>
+        [Output]
+        public ITaskItem[] Shipped { get; set; } = Array.Empty<ITaskItem>();
+
         /// <inheritdoc />
         public override bool Execute()
         {
             string? libstdcxx = ElfVersionPatcher.FindSystemLibStdCxx();
-            if (libstdcxx != null && ElfVersionPatcher.DefinesVersion(libstdcxx, Version))
+            var shipped = new ITaskItem[Libraries.Length];
+            for (int i = 0; i < Libraries.Length; i++)
             {
-                Log.LogMessage(MessageImportance.Low, $"{libstdcxx} defines {Version}: no patch needed");
-                return true;
+                ITaskItem item = Libraries[i];
+                string? copy = File.Exists(item.ItemSpec) ? ElfVersionPatcher.WeakenedCopy(item.ItemSpec, OutputDirectory, Version, libstdcxx) : null;
+                if (copy == null)
+                {
+                    shipped[i] = item;
+                    continue;
+                }
+                var patched = new TaskItem(copy);
+                item.CopyMetadataTo(patched);
+                shipped[i] = patched;
+                Log.LogMessage(MessageImportance.Low, $"Shipping {copy}: {item.ItemSpec} with {Version} marked weak (system libstdc++ lacks it)");
             }
-            foreach (ITaskItem item in Libraries)
-            {
-                string path = item.ItemSpec;
-                if (!File.Exists(path)) continue;
-                ElfPatchResult result = ElfVersionPatcher.MarkWeak(path, Version);
-                if (result == ElfPatchResult.Patched)
-                    Log.LogMessage(MessageImportance.High, $"Marked {Version} weak in {path} (system libstdc++ lacks it)");
-            }
+            Shipped = shipped;
             return true;
         }
     }

@@ -26,6 +26,7 @@ internal static class WebApp
         builder.Services.AddSingleton(services =>
             new TrainingMetricsReader(options.TrainingDir, services.GetRequiredService<ILogger<TrainingMetricsReader>>()));
         builder.Services.AddSingleton<ProblemTexts>();
+        builder.Services.AddScoped<NotFoundReason>();
         builder.Services.AddRazorComponents();
 
         WebApplication app = builder.Build();
@@ -34,6 +35,9 @@ internal static class WebApp
         {
             FileProvider = new PhysicalFileProvider(Path.Combine(AppContext.BaseDirectory, "wwwroot")),
         });
+        // A URL that matches no page gets the same not-found page (re-executed, so the status stays 404); pages that
+        // find no run or sample call NavigationManager.NotFound(), which renders it in place with 404.
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseAntiforgery();
         app.MapRazorComponents<App>();
         return app;

@@ -11,7 +11,7 @@ using Spectre.Console;
 
 namespace CodeGen.Eval.Cli;
 
-// eval run: the command contract of ../shared/ARCHITECTURE.md.
+// eval run: every option is described in docs/EVAL.md (and by `eval run --help`).
 internal static class RunCommand
 {
     // The k of pass@k reported, those up to the samples per problem.
@@ -24,7 +24,11 @@ internal static class RunCommand
         var server = new Option<string?>("--server") { Description = "OpenAI-compatible server to generate with, e.g. http://127.0.0.1:8080." };
         var oracle = new Option<string?>("--oracle") { Description = "Use the data set's reference solutions instead of generating: canonical." };
         oracle.AcceptOnlyFromAmong("canonical");
-        var completions = new Option<string?>("--completions") { Description = "JSONL of {\"task\", \"completion\"} made elsewhere to evaluate." };
+        var completions = new Option<string?>("--completions")
+        {
+            Description = "Completions made elsewhere to evaluate: JSONL of {\"task\", \"completion\"}, EvalPlus samples JSONL, "
+                + "bigcode-evaluation-harness generations JSON, or a MultiPL-E completions directory (or file).",
+        };
         var samples = new Option<int>("--samples") { Description = "Samples per problem (n of pass@k).", DefaultValueFactory = _ => 1 };
         var temperature = new Option<double>("--temperature") { Description = "Sampling temperature.", DefaultValueFactory = _ => 0.0 };
         var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens per completion.", DefaultValueFactory = _ => 512 };
@@ -37,7 +41,9 @@ internal static class RunCommand
         var parallel = new Option<int>("--parallel") { Description = "Samples executed at once.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var db = new Option<string>("--db") { Description = "SQLite result store.", DefaultValueFactory = _ => "results.db" };
         var name = new Option<string?>("--name") { Description = "Run name; an existing run of that name is resumed." };
-        var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N problems." };
+        var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N problems (of those --problems selects)." };
+        var problemIds = new Option<string?>("--problems") { Description = "Evaluate only these problems: task ids, comma-separated (e.g. HumanEval/0,HumanEval/5)." };
+        var problemsFile = new Option<string?>("--problems-file") { Description = "Evaluate only the problems whose task ids this file lists, one a line (# starts a comment)." };
         var minPass = new Option<double?>("--min-pass") { Description = "Exit 1 if pass@1 is below this value (CI gate)." };
         var mbppPrompt = new Option<string>("--mbpp-prompt") { Description = "MBPP prompt form: 3shot (the paper's) or docstring.", DefaultValueFactory = _ => "3shot" };
         mbppPrompt.AcceptOnlyFromAmong("3shot", "docstring");
@@ -49,7 +55,7 @@ internal static class RunCommand
         var command = new Command("run", "Evaluate a model (or reference solutions, or a completions file) on a benchmark.")
         {
             benchmark, server, oracle, completions, samples, temperature, maxTokens, constrain, speculative, model, apiKey,
-            sandbox, parallel, db, name, limit, minPass, mbppPrompt, python, timeout, dockerHost, dockerImage,
+            sandbox, parallel, db, name, limit, problemIds, problemsFile, minPass, mbppPrompt, python, timeout, dockerHost, dockerImage,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -75,7 +81,11 @@ internal static class RunCommand
                 parseResult.GetValue(python)!,
                 parseResult.GetValue(timeout),
                 parseResult.GetValue(dockerHost),
-                parseResult.GetValue(dockerImage)!);
+                parseResult.GetValue(dockerImage)!)
+            {
+                Problems = parseResult.GetValue(problemIds),
+                ProblemsFile = parseResult.GetValue(problemsFile),
+            };
             return await ExecuteAsync(settings, parseResult.InvocationConfiguration, cancellationToken).ConfigureAwait(false);
         });
         return command;
@@ -101,7 +111,22 @@ internal static class RunCommand
             return ExitCodes.InvalidInput;
         }
 
-        IReadOnlyList<Problem> problems = settings.Limit is { } limit ? [.. benchmark.Problems.Take(limit)] : benchmark.Problems;
+        IReadOnlyList<Problem> problems;
+        try
+        {
+            problems = ProblemSelection.Select(benchmark, settings.Problems, settings.ProblemsFile);
+        }
+        catch (Exception ex) when (ex is FormatException or IOException)
+        {
+            await io.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.InvalidInput;
+        }
+
+        if (settings.Limit is { } limit)
+        {
+            problems = [.. problems.Take(limit)];
+        }
+
         ICompletionSource source;
         Func<Problem, int> samplesFor = _ => settings.Samples;
         // Only a server run needs HTTP (creating the client loads System.Net.Http and its TLS stack: ~50 ms of start-up).
@@ -114,7 +139,7 @@ internal static class RunCommand
                 List<string> missing = [.. problems.Where(p => !file.ByTask.ContainsKey(p.TaskId)).Select(p => p.TaskId)];
                 if (missing.Count > 0)
                 {
-                    await io.Error.WriteLineAsync($"error: {settings.Completions} has no completions for {missing.Count} of the {problems.Count} problems (first: {missing[0]}); use --limit or complete the file.").ConfigureAwait(false);
+                    await io.Error.WriteLineAsync($"error: {settings.Completions} has no completions for {missing.Count} of the {problems.Count} problems (first: {missing[0]}); choose the problems it covers with --problems or --limit, or complete the file.").ConfigureAwait(false);
                     return ExitCodes.InvalidInput;
                 }
 
@@ -214,7 +239,9 @@ internal static class RunCommand
             : s.Temperature < 0 ? $"--temperature must be 0 or more, got {s.Temperature.ToString(CultureInfo.InvariantCulture)}."
             : s.MinPass is < 0 or > 1 ? $"--min-pass must be between 0 and 1, got {s.MinPass.Value.ToString(CultureInfo.InvariantCulture)}."
             : s.Timeout is <= 0 ? "--timeout must be positive."
-            : s.Completions is not null && !File.Exists(s.Completions) ? $"completions file {s.Completions} does not exist."
+            : s.Completions is not null && !File.Exists(s.Completions) && !Directory.Exists(s.Completions) ? $"completions file {s.Completions} does not exist."
+            : s.Problems is not null && s.ProblemsFile is not null ? "give --problems or --problems-file, not both."
+            : s.ProblemsFile is not null && !File.Exists(s.ProblemsFile) ? $"problems file {s.ProblemsFile} does not exist."
             : SandboxFactory.ValidateDockerHost(s.DockerHost) is { } dockerHost ? dockerHost
             : null;
     }
@@ -256,6 +283,8 @@ internal static class RunCommand
             ["sandbox"] = sandbox.Description,
             ["parallel"] = settings.Parallel,
             ["limit"] = settings.Limit,
+            ["problems"] = settings.Problems,
+            ["problems_file"] = settings.ProblemsFile,
             ["mbpp_prompt"] = settings.MbppStyle == MbppPromptStyle.Docstring ? "docstring" : "3shot",
             ["python"] = settings.Python,
             ["timeout_s"] = settings.Timeout,

@@ -25,4 +25,11 @@ internal sealed record RunSettings(
     string Python,
     double? Timeout,
     string? DockerHost = null,
-    string DockerImage = Sandbox.DockerOptions.DefaultImage);
+    string DockerImage = Sandbox.DockerOptions.DefaultImage)
+{
+    // --problems: task ids, comma-separated (null: every problem).
+    public string? Problems { get; init; }
+
+    // --problems-file: a file of task ids, one a line.
+    public string? ProblemsFile { get; init; }
+}

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using System.Text;
 using CodeGen.Eval.Benchmarks;
 using CodeGen.Eval.Generation;
 using CodeGen.Eval.Storage;
@@ -48,7 +46,7 @@ internal sealed class EvaluationRunner(IExecutor executor, ICompletionSource com
                 if (missingFrom < samples)
                 {
                     IReadOnlyList<string> texts = await completions.GetAsync(problem, missingFrom, samples - missingFrom, token).ConfigureAwait(false);
-                    string promptHash = PromptHash(problem.Prompt);
+                    string promptHash = PromptHash.Of(problem.Prompt);
                     for (int i = missingFrom; i < samples; i++)
                     {
                         string completion = texts[i - missingFrom];
@@ -66,7 +64,4 @@ internal sealed class EvaluationRunner(IExecutor executor, ICompletionSource com
 
         return [.. problems.Select(p => outcomes[p.TaskId])];
     }
-
-    // First 16 hex digits of SHA-256(prompt).
-    public static string PromptHash(string prompt) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(prompt)))[..16];
 }

@@ -1,3 +1,4 @@
+using CodeGen.Eval.Benchmarks;
 using CodeGen.Eval.Sandbox;
 
 namespace CodeGen.Eval.Execution;
@@ -13,7 +14,7 @@ internal sealed class PythonExecutor(ISandbox sandbox, string interpreter = Pyth
     public const string DefaultInterpreter = "/usr/bin/python3";
 
     // Exit status the MBPP+ harness uses when one input ran past its own time limit.
-    public const int InputTimeoutExitCode = 124;
+    public const int InputTimeoutExitCode = MbppPlusProblem.InputTimeoutExitCode;
 
     public async Task<ExecutionResult> ExecuteAsync(string program, TimeSpan timeout, CancellationToken cancellationToken)
     {

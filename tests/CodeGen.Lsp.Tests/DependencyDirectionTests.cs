@@ -2,7 +2,7 @@ using System.Reflection;
 
 namespace CodeGen.Lsp.Tests;
 
-/// <summary>The LSP server reaches the model only over the server's HTTP API (STYLE.md).</summary>
+/// <summary>The LSP server reaches the model only over the server's HTTP API (README, Architecture).</summary>
 public sealed class DependencyDirectionTests
 {
     [Fact]

@@ -3,7 +3,7 @@ using CodeGen.Model;
 
 namespace CodeGen.Model.Tests;
 
-/// <summary>The model library stands alone: no other CodeGen project, no ASP.NET Core, no Roslyn, no console UI (STYLE.md).</summary>
+/// <summary>The model library stands alone: no other CodeGen project, no ASP.NET Core, no Roslyn, no console UI (README, Architecture).</summary>
 public sealed class DependencyDirectionTests
 {
     [Fact]

@@ -9,9 +9,6 @@ public static class Fixtures
     /// <summary>Directory of the small BPE tokenizer trained by the project (tokenizer.json).</summary>
     public static string SmallTokenizer => Find("tokenizer-small");
 
-    /// <summary>Directory of the tiny Qwen2 model saved by Hugging Face transformers, with reference outputs.</summary>
-    public static string TinyQwen2 => Find("tiny-qwen2");
-
     private static string Find(string name)
     {
         string path = Path.Combine(AppContext.BaseDirectory, "Fixtures", name);

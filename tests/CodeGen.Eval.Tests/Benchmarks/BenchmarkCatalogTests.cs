@@ -107,7 +107,7 @@ public sealed class BenchmarkCatalogTests
         Assert.Equal(expected, PythonStringList.Parse(literal));
     }
 
-    // The vendored files are byte-identical to the ones whose sha256 eval/Benchmarks/Data/README.md lists.
+    // The vendored files are byte-identical to the ones whose sha256 evalstore/Benchmarks/Data/README.md lists.
     [Theory]
     [InlineData(BenchmarkData.HumanEval, "b796127e635a67f93fb35c04f4cb03cf06f38c8072ee7cee8833d7bee06979ef")]
     [InlineData(BenchmarkData.Mbpp, "ccf64ceae9c5403bf50a044cb6d505bfd2a2963ee58338ba268fd65beab92a9f")]

@@ -89,6 +89,120 @@ public sealed class RunCommandTests : IDisposable
         Assert.EndsWith("pass@1=0.5 passed=2 total=4", output.TrimEnd(), StringComparison.Ordinal);
     }
 
+    // A file that covers only some problems: --problems picks them, in the benchmark's order, and nothing else runs.
+    [Fact]
+    public void Run_ProblemsListWithCompletionsForThoseOnly_EvaluatesJustThem()
+    {
+        string file = WriteCompletions([("HumanEval/5", "    return None\n"), ("HumanEval/2", "    return number % 1.0\n")]);
+
+        (int exitCode, string output, string error) = Run("run", "--benchmark", "humaneval", "--completions", file, "--problems", "HumanEval/5, HumanEval/2", "--db", Db, "--name", "subset");
+
+        Assert.Equal("", error);
+        Assert.Equal(0, exitCode);
+        Assert.EndsWith("pass@1=0.5 passed=1 total=2", output.TrimEnd(), StringComparison.Ordinal);
+        Assert.True(output.IndexOf("HumanEval/2", StringComparison.Ordinal) < output.IndexOf("HumanEval/5", StringComparison.Ordinal), output);
+        Assert.DoesNotContain("HumanEval/0", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_ProblemsFile_EvaluatesTheListedIds()
+    {
+        string ids = Path.Combine(_directory, "ids.txt");
+        File.WriteAllText(ids, "# the two easy ones\nHumanEval/2\n\nHumanEval/7  # filter_by_substring\n");
+
+        (int exitCode, string output, string error) = Run("run", "--benchmark", "humaneval", "--oracle", "canonical", "--problems-file", ids, "--db", Db, "--name", "file");
+
+        Assert.Equal("", error);
+        Assert.Equal(0, exitCode);
+        Assert.EndsWith("pass@1=1 passed=2 total=2", output.TrimEnd(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_UnknownProblemId_ErrorNamesIt()
+    {
+        (int exitCode, _, string error) = Run("run", "--benchmark", "humaneval", "--oracle", "canonical", "--problems", "HumanEval/2,Mbpp/2", "--db", Db);
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal("error: --problems: 'Mbpp/2' is not a problem of humaneval (its ids look like HumanEval/0).\n", error);
+    }
+
+    [Theory]
+    [InlineData("--problems", " , ", "error: --problems names no task id; give ids separated by commas, e.g. --problems HumanEval/0,HumanEval/5.\n")]
+    [InlineData("--problems-file", "/nonexistent/ids.txt", "error: problems file /nonexistent/ids.txt does not exist.\n")]
+    public void Run_BadProblemsOption_ErrorNamesIt(string option, string value, string expected)
+    {
+        (int exitCode, _, string error) = Run("run", "--benchmark", "humaneval", "--oracle", "canonical", option, value, "--db", Db);
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal(expected, error);
+    }
+
+    [Fact]
+    public void Run_ProblemsAndProblemsFile_ErrorAsksForOne()
+    {
+        string ids = Path.Combine(_directory, "ids.txt");
+        File.WriteAllText(ids, "HumanEval/2\n");
+
+        (int exitCode, _, string error) = Run("run", "--benchmark", "humaneval", "--oracle", "canonical", "--problems", "HumanEval/2", "--problems-file", ids, "--db", Db);
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal("error: give --problems or --problems-file, not both.\n", error);
+    }
+
+    [Fact]
+    public void Run_UnknownIdInProblemsFile_ErrorNamesFileAndLine()
+    {
+        string ids = Path.Combine(_directory, "ids.txt");
+        File.WriteAllText(ids, "HumanEval/2\nHumanEval/200\n");
+
+        (int exitCode, _, string error) = Run("run", "--benchmark", "humaneval", "--oracle", "canonical", "--problems-file", ids, "--db", Db);
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal($"error: {ids}:2: 'HumanEval/200' is not a problem of humaneval (its ids look like HumanEval/0).\n", error);
+    }
+
+    [Fact]
+    public void Run_CompletionsMissingAProblem_ErrorSuggestsProblems()
+    {
+        string file = WriteCompletions([("HumanEval/2", "    return number % 1.0\n")]);
+
+        (int exitCode, _, string error) = Run("run", "--benchmark", "humaneval", "--completions", file, "--limit", "3", "--db", Db);
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal($"error: {file} has no completions for 2 of the 3 problems (first: HumanEval/0); choose the problems it covers with --problems or --limit, or complete the file.\n", error);
+    }
+
+    [Fact]
+    public void Run_CompletionsLineMissingAField_ErrorNamesLineAndField()
+    {
+        string file = Path.Combine(_directory, "broken.jsonl");
+        File.WriteAllText(file, "{\"task\": \"HumanEval/0\", \"completion\": \"x\"}\n{\"task\": \"HumanEval/1\"}\n");
+
+        (int exitCode, _, string error) = Run("run", "--benchmark", "humaneval", "--completions", file, "--limit", "2", "--db", Db);
+
+        Assert.Equal(1, exitCode);
+        Assert.StartsWith($"error: {file}:2: missing field \"completion\";", error, StringComparison.Ordinal);
+    }
+
+    // bigcode-evaluation-harness generations (prompt included, as the harness writes them) through the whole CLI.
+    [Fact]
+    public void Run_BigcodeGenerations_EvaluatedLikeCompletions()
+    {
+        var humanEval = CodeGen.Eval.Benchmarks.BenchmarkCatalog.Load("humaneval");
+        string file = Path.Combine(_directory, "generations.json");
+        File.WriteAllText(file, JsonSerializer.Serialize(new[]
+        {
+            new[] { humanEval.Problems[0].Prompt.Trim() + "\n" + humanEval.Problems[0].CanonicalSolution },
+            new[] { humanEval.Problems[1].Prompt.Trim() + "\n    return []\n" },
+        }));
+
+        (int exitCode, string output, string error) = Run("run", "--benchmark", "humaneval", "--completions", file, "--limit", "2", "--db", Db, "--name", "bigcode");
+
+        Assert.Equal("", error);
+        Assert.Equal(0, exitCode);
+        Assert.EndsWith("pass@1=0.5 passed=1 total=2", output.TrimEnd(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Run_NoCompletionSource_ExitsOneWithMessage()
     {

@@ -64,6 +64,38 @@ public sealed class MbppPlusTests(SandboxFixture fixture)
         Assert.Equal(ExecutionStatus.Passed, result.Status);
     }
 
+    // The checker is MbppPlusChecker.py as written (embedded, not a C# string), after one line of parameters.
+    [Fact]
+    public void BuildProgram_Mbpp2_PromptCompletionParametersThenTheCheckerFile()
+    {
+        var problem = (MbppPlusProblem)BenchmarkCatalog.Load("mbppplus").Problems.Single(p => p.TaskId == "Mbpp/2");
+        string checker = File.ReadAllText(Path.Combine(RepoRoot(), "evalstore", "Benchmarks", "MbppPlusChecker.py"));
+
+        string program = problem.BuildProgram("    pass\n");
+
+        Assert.EndsWith(checker, program, StringComparison.Ordinal);
+        string[] lines = program[..^checker.Length].Split('\n');
+        Assert.Equal("", lines[^1]);
+        string parameters = lines[^2];
+        Assert.StartsWith("_cg_params = {\"reference\": ", parameters, StringComparison.Ordinal);
+        Assert.Contains(", \"entry_point\": \"similar_elements\", \"task\": 2, \"inputs\": \"[[[3,4,5,6],[5,7,4,10]],", parameters, StringComparison.Ordinal);
+        Assert.EndsWith(", \"atol\": 0, \"mode\": \"set\", \"marker\": \"__cg_float__\", \"input_timeout_exit\": 124}", parameters, StringComparison.Ordinal);
+        Assert.DoesNotContain("{\"{\"}", checker, StringComparison.Ordinal);
+    }
+
+    private static string RepoRoot()
+    {
+        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "CodeGen.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException($"no CodeGen.sln above {AppContext.BaseDirectory}");
+    }
+
     private Task<ExecutionResult> Execute(Problem problem, string completion) =>
         new PythonExecutor(fixture.Sandbox).ExecuteAsync(problem.BuildProgram(completion), TimeSpan.FromSeconds(60), CancellationToken.None);
 }

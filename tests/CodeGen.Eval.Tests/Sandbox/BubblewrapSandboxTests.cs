@@ -34,18 +34,40 @@ public sealed class BubblewrapSandboxTests(SandboxFixture fixture) : SandboxAbus
         Assert.Equal(0, ChildReaper.CountBwrapZombies());
     }
 
-    // As root with a writable cgroup v1 memory hierarchy (this project's development machine), the slots must get
-    // their cgroups: their first limit used to fail there (memsw written before memory), silently leaving rlimits
-    // alone. Elsewhere (v2 hosts, unprivileged runs) it checks that the sandbox says it has none.
+    // The sandbox has memory cgroups exactly where the host grants them (as root, a writable v1 memory hierarchy or
+    // a v2 parent that offers the memory controller: probed here independently of CgroupSlot), and then a running
+    // program really sits in its slot's cgroup with the run's memory limit written, as the host sees it (inside,
+    // bwrap's cgroup namespace shows "/"). Where the host grants none, the program is in no slot cgroup.
     [Fact]
-    public void CreateAsync_AsRootWithWritableV1MemoryCgroup_SlotsHaveCgroups()
+    public async Task RunAsync_RunningProgram_InSlotMemoryCgroupWithRunLimitExactlyWhereHostGrantsOne()
     {
-        string? memory = File.ReadLines("/proc/self/cgroup").Select(l => l.Split(':', 3)).Where(p => p.Length == 3 && p[1].Split(',').Contains("memory"))
-            .Select(p => "/sys/fs/cgroup/memory" + p[2]).FirstOrDefault();
-        bool writable = Environment.UserName == "root" && memory is not null && Directory.Exists(memory) && CanCreateDirectoryIn(memory);
+        bool granted = Environment.UserName == "root" && HostGrantsMemoryCgroup();
+        Assert.Equal(granted, fixture.Sandbox.HasCgroups);
 
-        Assert.True(!writable || fixture.Sandbox.HasCgroups, $"{memory} is writable but the sandbox has no cgroups: {fixture.Sandbox.Description}");
-        Assert.Equal(fixture.Sandbox.HasCgroups, !fixture.Sandbox.Description.Contains("rlimits only", StringComparison.Ordinal));
+        const long limit = 200L << 20;
+        var request = new SandboxRequest(
+            [], [PythonExecutor.DefaultInterpreter, "-c", "import time; time.sleep(4)"],
+            new SandboxLimits { MemoryBytes = limit, Timeout = TimeSpan.FromSeconds(20) });
+        Task<SandboxResult> run = fixture.Sandbox.RunAsync(request, CancellationToken.None);
+        (string Path, string? Limit)? seen = null;
+        for (int attempt = 0; attempt < 200 && seen is null && !run.IsCompleted; attempt++)
+        {
+            seen = MemoryCgroupOfSlotProcess();
+            await Task.Delay(20);
+        }
+
+        SandboxResult result = await run;
+        Assert.Equal(0, result.ExitCode);
+        Assert.True(seen is not null, "no process of the slot uids was seen while the program ran");
+        if (granted)
+        {
+            Assert.Contains("/codegen-eval-", seen.Value.Path, StringComparison.Ordinal);
+            Assert.Equal(limit.ToString(CultureInfo.InvariantCulture), seen.Value.Limit);
+        }
+        else
+        {
+            Assert.DoesNotContain("codegen-eval-", seen.Value.Path, StringComparison.Ordinal);
+        }
     }
 
     // Many processes together past the memory limit (each within its address space): the slot's memory cgroup
@@ -127,6 +149,61 @@ public sealed class BubblewrapSandboxTests(SandboxFixture fixture) : SandboxAbus
         {
             File.Delete(fake);
         }
+    }
+
+    // As root: can we make a child of our own memory cgroup (v1), or of our v2 cgroup with the memory controller?
+    private static bool HostGrantsMemoryCgroup()
+    {
+        string[][] own = [.. File.ReadLines("/proc/self/cgroup").Select(l => l.Split(':', 3)).Where(p => p.Length == 3)];
+        string? v1 = own.Where(p => p[1].Split(',').Contains("memory")).Select(p => "/sys/fs/cgroup/memory" + p[2]).FirstOrDefault();
+        if (v1 is not null && Directory.Exists(v1))
+        {
+            return CanCreateDirectoryIn(v1);
+        }
+
+        string? v2Path = own.Where(p => p[0] == "0" && p[1].Length == 0).Select(p => p[2]).FirstOrDefault();
+        string root = File.Exists("/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
+        string? v2 = v2Path is null ? null : root + v2Path;
+        return v2 is not null && File.Exists(Path.Combine(v2, "cgroup.controllers"))
+            && File.ReadAllText(Path.Combine(v2, "cgroup.controllers")).Split(' ', '\n').Contains("memory")
+            && CanCreateDirectoryIn(v2);
+    }
+
+    // The memory cgroup (host path) of a process with a slot uid, and its memory limit file's content.
+    private static (string Path, string? Limit)? MemoryCgroupOfSlotProcess()
+    {
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                if (!int.TryParse(Path.GetFileName(dir), out _))
+                {
+                    continue;
+                }
+
+                string uidLine = File.ReadLines(Path.Combine(dir, "status")).First(l => l.StartsWith("Uid:", StringComparison.Ordinal));
+                int uid = int.Parse(uidLine.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+                if (uid < SandboxFixture.FirstUid || uid >= SandboxFixture.FirstUid + 2)
+                {
+                    continue;
+                }
+
+                string[][] groups = [.. File.ReadLines(Path.Combine(dir, "cgroup")).Select(l => l.Split(':', 3)).Where(p => p.Length == 3)];
+                string[]? v1 = groups.FirstOrDefault(p => p[1].Split(',').Contains("memory"));
+                string[]? v2 = groups.FirstOrDefault(p => p[0] == "0" && p[1].Length == 0);
+                string? file = v1 is not null
+                    ? $"/sys/fs/cgroup/memory{v1[2]}/memory.limit_in_bytes"
+                    : v2 is not null ? $"{(File.Exists("/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified")}{v2[2]}/memory.max" : null;
+                string path = v1?[2] ?? v2?[2] ?? "";
+                return (path, file is not null && File.Exists(file) ? File.ReadAllText(file).Trim() : null);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                continue; // The process ended while we read it.
+            }
+        }
+
+        return null;
     }
 
     private static bool CanCreateDirectoryIn(string parent)

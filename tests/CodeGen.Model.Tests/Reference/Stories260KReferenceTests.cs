@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace CodeGen.Model.Tests.Reference;
 
-/// <summary>The engine against llama2.c's run.c on a real pretrained model (values from ../shared/README.md).</summary>
+/// <summary>The engine against llama2.c's run.c on a real pretrained model (values from the fixture's README, tests/CodeGen.TestUtils/Fixtures/stories260K/README.md).</summary>
 public sealed class Stories260KReferenceTests
 {
     private static readonly int[] ReferenceIds =

@@ -15,12 +15,15 @@ public sealed class CompletionEndpointsTests(ServerFixture server) : IClassFixtu
 
     private BpeTokenizer Tokenizer => BpeTokenizer.Load(Path.Combine(server.ModelDirectory, "tokenizer.json"));
 
-    private string ExpectedGreedy(string prompt, int maxTokens)
+    private string ExpectedGreedy(string prompt, int maxTokens) => Tokenizer.Decode(GreedyResult(prompt, maxTokens).Tokens, skipSpecialTokens: true);
+
+    // The no-cache full-forward reference: tokens, and "length" when it ran to maxTokens (else it met EOS).
+    private (List<int> Tokens, string FinishReason) GreedyResult(string prompt, int maxTokens)
     {
         using var model = CausalLM.Load(server.ModelDirectory, float32, CPU);
         var ids = Tokenizer.Encode(prompt);
         List<int> tokens = CodeGen.TestUtils.ReferenceDecoder.Greedy(model, ids, maxTokens, model.Config.EosTokenIds);
-        return Tokenizer.Decode(tokens, skipSpecialTokens: true);
+        return (tokens, tokens.Count == maxTokens ? "length" : "stop");
     }
 
     private static async Task<List<JsonElement>> ReadEventsAsync(HttpResponseMessage response)
@@ -131,28 +134,35 @@ public sealed class CompletionEndpointsTests(ServerFixture server) : IClassFixtu
     {
         (HttpStatusCode status, JsonElement body) = await server.PostAsync("/v1/completions", new { prompt = Prompt, max_tokens = 100_000, temperature = 0, stop = new[] { "\u0001" } });
         Assert.Equal(HttpStatusCode.OK, status);
+        // The offline engine with the budget clamped to the 256-token context: this model does not emit EOS first,
+        // so the clamp is what ends it.
+        int promptTokens = Tokenizer.Encode(Prompt).Count;
+        Assert.Equal("length", GreedyResult(Prompt, 256 - promptTokens).FinishReason);
         JsonElement usage = body.GetProperty("usage");
-        string finish = body.GetProperty("choices")[0].GetProperty("finish_reason").GetString()!;
-        if (finish == "length") Assert.Equal(256, usage.GetProperty("total_tokens").GetInt32()); // the context
-        else Assert.Equal("stop", finish); // the model emitted EOS first
+        Assert.Equal("length", body.GetProperty("choices")[0].GetProperty("finish_reason").GetString());
+        Assert.Equal(256, usage.GetProperty("total_tokens").GetInt32()); // the context
+        Assert.Equal(256 - promptTokens, usage.GetProperty("completion_tokens").GetInt32());
     }
 
     [Fact]
     public async Task Batching_16ConcurrentGreedyRequests_EqualTheSameRequestsOneAtATime()
     {
         string[] prompts = Enumerable.Range(0, 16).Select(i => $"def f{i}(x):\n    return x * {i}").ToArray();
-        var sequential = new List<string>();
-        foreach (string p in prompts)
+        // Lengths 10, 11 and 12, so requests leave the running batch at different steps.
+        int MaxTokens(int i) => 10 + i % 3;
+        var sequential = new List<(string Text, int Tokens)>();
+        for (int i = 0; i < prompts.Length; i++)
         {
-            (_, JsonElement body) = await server.PostAsync("/v1/completions", new { prompt = p, max_tokens = 10 + prompts.Length % 3, temperature = 0 });
-            sequential.Add(body.GetProperty("choices")[0].GetProperty("text").GetString()!);
+            (_, JsonElement body) = await server.PostAsync("/v1/completions", new { prompt = prompts[i], max_tokens = MaxTokens(i), temperature = 0 });
+            sequential.Add((body.GetProperty("choices")[0].GetProperty("text").GetString()!, body.GetProperty("usage").GetProperty("completion_tokens").GetInt32()));
         }
-        var concurrent = await Task.WhenAll(prompts.Select(async p =>
+        var concurrent = await Task.WhenAll(prompts.Select(async (p, i) =>
         {
-            (_, JsonElement body) = await server.PostAsync("/v1/completions", new { prompt = p, max_tokens = 10 + prompts.Length % 3, temperature = 0 });
-            return body.GetProperty("choices")[0].GetProperty("text").GetString()!;
+            (_, JsonElement body) = await server.PostAsync("/v1/completions", new { prompt = p, max_tokens = MaxTokens(i), temperature = 0 });
+            return (body.GetProperty("choices")[0].GetProperty("text").GetString()!, body.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
         }));
         Assert.Equal(sequential, concurrent);
+        Assert.Equal([10, 11, 12], sequential.Select(s => s.Tokens).Distinct().Order());
     }
 
     [Fact]

@@ -61,6 +61,10 @@ public sealed class BrowserFixture : IAsyncLifetime
     public async Task<(IPage Page, List<string> Errors)> NewPageAsync()
     {
         IPage page = await Browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = BaseAddress.ToString(), ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        // Playwright's 30 s default ran out waiting for a page load on a 2-core machine at load average 20: a bound
+        // on a hung page, not a measure of speed, so a generous one.
+        page.SetDefaultTimeout(120_000);
+        page.SetDefaultNavigationTimeout(120_000);
         var errors = new List<string>();
         page.Console += (_, message) =>
         {

@@ -51,6 +51,30 @@ public sealed class DashboardBrowserTests(BrowserFixture fixture)
         await page.CloseAsync();
     }
 
+    // A bookmarked run that is gone: the browser gets 404 and the not-found page in the dashboard's layout, whose
+    // link leads back to the runs. (Chromium logs the 404 document load itself as a console error; nothing else.)
+    [Fact]
+    public async Task UnknownRun_Is404WithTheNotFoundPageLinkingBackToTheRuns()
+    {
+        (IPage page, List<string> errors) = await fixture.NewPageAsync();
+
+        IResponse? response = await page.GotoAsync("/runs/999");
+
+        Assert.NotNull(response);
+        Assert.Equal(404, response.Status);
+        Assert.Equal("Run not found", await page.Locator("h1").InnerTextAsync());
+        Assert.StartsWith("There is no run with id 999 in ", await page.Locator("main p").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal("CodeGen: not found", await page.TitleAsync());
+        Assert.True(await page.Locator("nav.navbar").IsVisibleAsync(), "the dashboard's navigation bar is shown");
+        await BrowserFixture.ScreenshotAsync(page, "run-not-found");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "All runs" }).ClickAsync();
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
+        Assert.Equal(4, (await RunNamesAsync(page)).Length);
+        Assert.All(errors, e => Assert.Contains("404", e, StringComparison.Ordinal));
+        await page.CloseAsync();
+    }
+
     [Fact]
     public async Task SamplePage_CompletionWithScriptTag_ShowsHighlightedTextAndRunsNothing()
     {

@@ -67,14 +67,31 @@ public sealed class RunPageTests : IDisposable
     }
 
     [Fact]
-    public async Task Get_UnknownRun_SaysThereIsNoSuchRun()
+    public async Task Get_UnknownRun_Is404WithTheNotFoundPageNamingTheRun()
     {
         string dbPath = DemoStore.Create(_directory.File("results.db"));
 
         (HttpStatusCode status, string body) = await TestHttp.GetAsync(dbPath, "/runs/77");
 
-        Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal($"There is no run with id 77 in {dbPath}. All runs", Html.Parse(body).QuerySelector("main p")!.Text());
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        IDocument page = Html.Parse(body);
+        Assert.Equal("Run not found", page.QuerySelector("main h1#not-found")!.Text());
+        Assert.Equal($"There is no run with id 77 in {dbPath}. All runs", page.QuerySelector("main p")!.Text());
+        Assert.Equal("/", page.QuerySelector("main p a")!.GetAttribute("href"));
+        Assert.NotNull(page.QuerySelector("nav.navbar")); // the layout around it
+    }
+
+    [Fact]
+    public async Task Get_UrlOfNoPage_Is404WithTheNotFoundPageNamingThePath()
+    {
+        string dbPath = DemoStore.Create(_directory.File("results.db"));
+
+        (HttpStatusCode status, string body) = await TestHttp.GetAsync(dbPath, "/no/such/page?x=1");
+
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        IDocument page = Html.Parse(body);
+        Assert.Equal("Page not found", page.QuerySelector("main h1#not-found")!.Text());
+        Assert.Equal("There is no page at /no/such/page?x=1. All runs", page.QuerySelector("main p")!.Text());
     }
 
     [Fact]

@@ -57,14 +57,28 @@ public sealed class SamplePageTests : IDisposable
     }
 
     [Fact]
-    public async Task Get_MissingSample_SaysThereIsNoSuchSample()
+    public async Task Get_MissingSample_Is404WithTheNotFoundPageNamingTheSample()
     {
         string dbPath = DemoStore.Create(_directory.File("results.db"));
 
         (HttpStatusCode status, string body) = await TestHttp.GetAsync(dbPath, "/runs/1/sample?problem=HumanEval%2F0&index=5");
 
-        Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal("Run 1 has no sample 5 of problem HumanEval/0. Back to the run", Html.Parse(body).QuerySelector("main p")!.Text());
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        IDocument page = Html.Parse(body);
+        Assert.Equal("Sample not found", page.QuerySelector("main h1#not-found")!.Text());
+        Assert.Equal("Run 1 has no sample 5 of problem HumanEval/0. Back to the run", page.QuerySelector("main p")!.Text());
+        Assert.Equal("/runs/1", page.QuerySelector("main p a")!.GetAttribute("href"));
+    }
+
+    [Fact]
+    public async Task Get_SampleOfUnknownRun_Is404()
+    {
+        string dbPath = DemoStore.Create(_directory.File("results.db"));
+
+        (HttpStatusCode status, string body) = await TestHttp.GetAsync(dbPath, "/runs/77/sample?problem=HumanEval%2F0&index=0");
+
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Equal("Run 77 has no sample 0 of problem HumanEval/0. Back to the run", Html.Parse(body).QuerySelector("main p")!.Text());
     }
 
     public void Dispose() => _directory.Dispose();

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using CodeGen.Eval.Benchmarks;
-using CodeGen.Eval.Execution;
 
 namespace CodeGen.Eval.Storage;
 
@@ -40,7 +39,7 @@ public sealed class ProblemTexts
             // The program with an empty completion is prompt (for most benchmarks) + tests.
             string program = problem.BuildProgram("");
             string tests = program.StartsWith(problem.Prompt, StringComparison.Ordinal) ? program[problem.Prompt.Length..] : program;
-            texts[problem.TaskId] = new ProblemText(problem.TaskId, language, problem.Prompt, tests.Trim('\n'), EvaluationRunner.PromptHash(problem.Prompt));
+            texts[problem.TaskId] = new ProblemText(problem.TaskId, language, problem.Prompt, tests.Trim('\n'), PromptHash.Of(problem.Prompt));
         }
 
         return texts;

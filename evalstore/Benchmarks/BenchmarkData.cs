@@ -3,7 +3,7 @@ using System.Reflection;
 
 namespace CodeGen.Eval.Benchmarks;
 
-// The vendored data files (eval/Benchmarks/Data, embedded in this assembly; see Data/README.md for their
+// The vendored data files (evalstore/Benchmarks/Data, embedded in this assembly; see Data/README.md for their
 // sources, licenses and sha256).
 internal static class BenchmarkData
 {
@@ -20,6 +20,13 @@ internal static class BenchmarkData
         Stream stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(name)
             ?? throw new FileNotFoundException($"Benchmark data '{name}' is not embedded in {Assembly.GetExecutingAssembly().GetName().Name}.", name);
         return name.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(stream, CompressionMode.Decompress) : stream;
+    }
+
+    // A whole embedded text file (UTF-8).
+    public static string ReadText(string name)
+    {
+        using var reader = new StreamReader(Open(name));
+        return reader.ReadToEnd();
     }
 
     public static IEnumerable<string> ReadLines(string name)
