@@ -1,0 +1,24 @@
+namespace CodeGen.Lsp.Completion;
+
+// LSP language ids by file extension (for workspace files, which have no languageId) and the line comment
+// each language writes file path headers with.
+internal static class Languages
+{
+    private static readonly Dictionary<string, string> ByExtension = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [".cs"] = "csharp", [".py"] = "python", [".js"] = "javascript", [".ts"] = "typescript", [".java"] = "java",
+        [".go"] = "go", [".rs"] = "rust", [".c"] = "c", [".h"] = "c", [".cpp"] = "cpp", [".hpp"] = "cpp",
+        [".cc"] = "cpp", [".lua"] = "lua", [".rb"] = "ruby", [".sh"] = "shellscript", [".kt"] = "kotlin",
+        [".swift"] = "swift", [".fs"] = "fsharp",
+    };
+
+    // The language id of a path, or null for files we do not read as code.
+    public static string? FromPath(string path) => ByExtension.GetValueOrDefault(Path.GetExtension(path));
+
+    public static string LineComment(string languageId) => languageId switch
+    {
+        "python" or "ruby" or "shellscript" => "#",
+        "lua" => "--",
+        _ => "//",
+    };
+}
