@@ -21,6 +21,9 @@ internal sealed class LspTestClient(Stream stream)
     /// <summary>Reads one message; fails after 15 s rather than hanging the test run.</summary>
     public Task<JsonElement> ReadAsync() => ReadCoreAsync().WaitAsync(Timeout);
 
+    /// <summary>Reads one message, waiting at most timeout.</summary>
+    public Task<JsonElement> ReadAsync(TimeSpan timeout) => ReadCoreAsync().WaitAsync(timeout);
+
     private async Task<JsonElement> ReadCoreAsync()
     {
         int contentLength = -1;
