@@ -50,7 +50,7 @@ internal sealed class LanguageServer
     {
         var lifecycle = new ServerLifecycle();
         var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = LspJson.CreateOptions() };
-        using var rpc = new JsonRpc(new HeaderDelimitedMessageHandler(output, input, formatter))
+        using var rpc = new LspJsonRpc(new LspMessageHandler(output, input, formatter))
         {
             // didChange edits must apply in the order sent: one handler at a time, in arrival order
             // (set here rather than left to the library default). Completion handlers await without holding

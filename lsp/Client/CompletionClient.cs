@@ -49,9 +49,12 @@ internal sealed class CompletionClient : IDisposable
             string? text = await pipeline.ExecuteAsync(
                 async token => await SendAsync(request, settings, token),
                 cancellationToken);
-            lock (_gate)
+            if (text is not null)
             {
-                _lastProblem = null;
+                lock (_gate)
+                {
+                    _lastProblem = null;
+                }
             }
 
             return text;

@@ -38,6 +38,9 @@ internal sealed class LspSession : IAsyncDisposable
     /// <summary>window/logMessage notifications received, in order.</summary>
     public ConcurrentQueue<JsonElement> LogMessages { get; } = new();
 
+    /// <summary>Any other message: responses without a numeric id (a parse error's), requests from the server.</summary>
+    public ConcurrentQueue<JsonElement> Others { get; } = new();
+
     public Task<JsonElement> InitializeAsync(object initializationOptions, object? capabilities = null, string? rootUri = null) =>
         RequestAsync("initialize", new
         {
@@ -128,6 +131,10 @@ internal sealed class LspSession : IAsyncDisposable
                 else if (message.TryGetProperty("method", out JsonElement method) && method.GetString() == "window/logMessage")
                 {
                     LogMessages.Enqueue(message.GetProperty("params").Clone());
+                }
+                else
+                {
+                    Others.Enqueue(message);
                 }
             }
         }
