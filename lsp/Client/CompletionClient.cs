@@ -28,6 +28,9 @@ internal sealed class CompletionClient : IDisposable
     private string? _lastProblem;
     private int _requestsSent;
 
+    // Set when a failure opened the breaker: its report already said what happened.
+    private bool _openedByLastFailure;
+
     public CompletionClient(HttpMessageHandler handler, TimeProvider time, IClientLog clientLog, ILogger logger)
     {
         _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
@@ -66,8 +69,19 @@ internal sealed class CompletionClient : IDisposable
         }
         catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException or ServerFailureException or JsonException)
         {
-            string reason = e is TimeoutRejectedException ? $"no answer within {settings.RequestTimeoutMs} ms" : e.Message;
-            Report(MessageType.Warning, $"CodeGen completion request to {settings.Server} failed: {reason}");
+            bool opened;
+            lock (_gate)
+            {
+                opened = _openedByLastFailure;
+                _openedByLastFailure = false;
+            }
+
+            if (!opened)
+            {
+                string reason = e is TimeoutRejectedException ? $"no answer within {settings.RequestTimeoutMs} ms" : e.Message;
+                Report(MessageType.Warning, $"CodeGen completion request to {settings.Server} failed: {reason}");
+            }
+
             return null;
         }
     }
@@ -128,6 +142,11 @@ internal sealed class CompletionClient : IDisposable
                         .Handle<ServerFailureException>(),
                     OnOpened = args =>
                     {
+                        lock (_gate)
+                        {
+                            _openedByLastFailure = true;
+                        }
+
                         Report(MessageType.Warning,
                             $"CodeGen server at {server} keeps failing ({args.Outcome.Exception?.Message}); no completion requests for {args.BreakDuration.TotalSeconds:0.#} s.");
                         return default;
