@@ -26,6 +26,11 @@ internal sealed record LspSettings
     // 512-token context keeps room to generate). Characters are budgeted at CharsPerToken each.
     public int PromptTokens { get; init; } = 384;
 
+    // Whether the text after the cursor goes to the server as `suffix` (fill-in-the-middle; default true).
+    // False sends the prefix only, for models whose fill-in-the-middle is weak (the bundled one's is:
+    // docs/BENCHMARKS.md); the suffix still trims what the suggestion repeats.
+    public bool Fim { get; init; } = true;
+
     // The part of PromptTokens given to other files (default 96; 0 turns repository context off).
     public int ContextTokens { get; init; } = 96;
 
@@ -50,5 +55,5 @@ internal sealed record LspSettings
     public override string ToString() =>
         $"{nameof(LspSettings)} {{ Server = {Server}, ApiKey = {(ApiKey is null ? "(none)" : "(set)")}, MaxTokens = {MaxTokens}, " +
         $"Temperature = {Temperature}, DebounceMs = {DebounceMs}, Lines = {Lines}, PromptTokens = {PromptTokens}, " +
-        $"ContextTokens = {ContextTokens}, RequestTimeoutMs = {RequestTimeoutMs}, BreakMs = {BreakMs} }}";
+        $"ContextTokens = {ContextTokens}, Fim = {Fim}, RequestTimeoutMs = {RequestTimeoutMs}, BreakMs = {BreakMs} }}";
 }

@@ -34,6 +34,7 @@ internal static class LspSettingsReader
                 "lines" => Policy(v) is LinePolicy lines ? s with { Lines = lines } : null,
                 "promptTokens" => Int(v, 16, 1_000_000) is int prompt ? s with { PromptTokens = prompt } : null,
                 "contextTokens" => Int(v, 0, 1_000_000) is int context ? s with { ContextTokens = context } : null,
+                "fim" => v.ValueKind is JsonValueKind.True or JsonValueKind.False ? s with { Fim = v.GetBoolean() } : null,
                 "constrain" => Constrain(v) is { } constrain ? s with { Constrain = constrain } : null,
                 "requestTimeoutMs" => Int(v, 100, 600_000) is int timeout ? s with { RequestTimeoutMs = timeout } : null,
                 "breakMs" => Int(v, 500, 3_600_000) is int breakMs ? s with { BreakMs = breakMs } : null,

@@ -24,6 +24,7 @@ internal sealed class CompletionEngine(
     private readonly List<Generation> _inFlight = [];
     private int _joins;
     private int _aborted;
+    private int _promptsWithContext;
 
     public CompletionCache Cache { get; } = new();
 
@@ -38,6 +39,9 @@ internal sealed class CompletionEngine(
 
     // Requests sent to the server.
     public int RequestsSent => client.RequestsSent;
+
+    // Prompts built with at least one passage of another file.
+    public int PromptsWithContext => Volatile.Read(ref _promptsWithContext);
 
     // A keystroke (didChange) or close: the request waiting for uri's suggestion is no longer wanted.
     public void Supersede(string uri)
@@ -112,6 +116,11 @@ internal sealed class CompletionEngine(
             }
 
             IReadOnlyList<ContextSnippet> snippets = await context;
+            if (snippets.Count > 0)
+            {
+                Interlocked.Increment(ref _promptsWithContext);
+            }
+
             CompletionPrompt prompt = PromptBuilder.Build(
                 text, offset, document.LanguageId, ContextRetriever.DisplayPath(uri, WorkspaceRoot), snippets, s);
             Generation generation = Start(key, prompt, shape, document.LanguageId, s);
@@ -166,7 +175,7 @@ internal sealed class CompletionEngine(
         var generation = new Generation(key) { Waiters = 1 };
         var request = new ServerCompletionRequest(
             prompt.Prompt,
-            prompt.Suffix.Length == 0 ? null : prompt.Suffix,
+            prompt.Suffix.Length == 0 || !s.Fim ? null : prompt.Suffix,
             s.MaxTokens,
             s.Temperature,
             shape.Stop,
@@ -255,5 +264,5 @@ internal sealed class CompletionEngine(
     }
 
     private static string SettingsKey(LspSettings s, string languageId) => string.Create(CultureInfo.InvariantCulture,
-        $"{s.Server}|{s.MaxTokens}|{s.Temperature}|{s.Lines}|{s.PromptTokens}|{s.ContextTokens}|{s.ConstrainFor(languageId)}");
+        $"{s.Server}|{s.MaxTokens}|{s.Temperature}|{s.Lines}|{s.PromptTokens}|{s.ContextTokens}|{s.Fim}|{s.ConstrainFor(languageId)}");
 }

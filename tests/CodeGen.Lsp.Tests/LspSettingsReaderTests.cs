@@ -11,7 +11,7 @@ public sealed class LspSettingsReaderTests
         using JsonDocument json = JsonDocument.Parse("""
             {"serverUrl": "http://gpu:9000", "apiKey": "k", "maxTokens": 32, "temperature": 0.5, "debounceMs": 25,
              "lines": "single", "promptTokens": 2000, "contextTokens": 500, "constrain": {"csharp": "csharp"},
-             "requestTimeoutMs": 900, "breakMs": 1500}
+             "requestTimeoutMs": 900, "breakMs": 1500, "fim": false}
             """);
 
         LspSettings settings = LspSettingsReader.Apply(new LspSettings(), json.RootElement, warnings);
@@ -29,6 +29,7 @@ public sealed class LspSettingsReaderTests
         Assert.Equal("none", settings.ConstrainFor("python"));
         Assert.Equal(900, settings.RequestTimeoutMs);
         Assert.Equal(1500, settings.BreakMs);
+        Assert.False(settings.Fim);
     }
 
     [Fact]
@@ -55,7 +56,7 @@ public sealed class LspSettingsReaderTests
 
         Assert.Equal(
             "LspSettings { Server = http://127.0.0.1:8080/, ApiKey = (none), MaxTokens = 64, Temperature = 0, DebounceMs = 60, " +
-            "Lines = Auto, PromptTokens = 384, ContextTokens = 96, RequestTimeoutMs = 5000, BreakMs = 10000 }",
+            "Lines = Auto, PromptTokens = 384, ContextTokens = 96, Fim = True, RequestTimeoutMs = 5000, BreakMs = 10000 }",
             settings.ToString());
     }
 }

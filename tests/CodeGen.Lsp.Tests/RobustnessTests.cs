@@ -182,6 +182,21 @@ public sealed class RobustnessTests
     }
 
     [Fact]
+    public async Task Settings_FimOff_SendsPrefixOnly()
+    {
+        var fake = new FakeServerHandler();
+        await using var session = new LspSession(fake);
+        await session.InitializeAsync(new { debounceMs = 0, fim = false });
+        await session.OpenAsync(Uri, "int x = ;\n");
+
+        await InlineAsync(session, 0, 8);
+
+        JsonElement body = Assert.Single(fake.Bodies);
+        Assert.Equal("int x = ", body.GetProperty("prompt").GetString());
+        Assert.False(body.TryGetProperty("suffix", out JsonElement suffix) && suffix.ValueKind != JsonValueKind.Null);
+    }
+
+    [Fact]
     public async Task DidChangeConfiguration_NewSettings_ApplyToNextRequestAndBadFieldIsReported()
     {
         var fake = new FakeServerHandler();
