@@ -42,15 +42,20 @@ internal sealed class CompletionClient : IDisposable
     // Requests sent to the server (those the open breaker refused are not counted).
     public int RequestsSent => Volatile.Read(ref _requestsSent);
 
-    // The completion text, or null when there is none to show (the reason was logged).
+    // The completion text, or null when there is none to show (the reason was logged). onText, when given,
+    // sees the text so far each time more arrives.
     // Throws OperationCanceledException: cancellationToken fired; the HTTP request was aborted.
-    public async Task<string?> CompleteAsync(ServerCompletionRequest request, LspSettings settings, CancellationToken cancellationToken)
+    public async Task<string?> CompleteAsync(
+        ServerCompletionRequest request,
+        LspSettings settings,
+        CancellationToken cancellationToken,
+        Action<string>? onText = null)
     {
         ResiliencePipeline pipeline = PipelineFor(settings);
         try
         {
             string? text = await pipeline.ExecuteAsync(
-                async token => await SendAsync(request, settings, token),
+                async token => await SendAsync(request, settings, onText, token),
                 cancellationToken);
             if (text is not null)
             {
@@ -86,7 +91,7 @@ internal sealed class CompletionClient : IDisposable
         }
     }
 
-    private async Task<string?> SendAsync(ServerCompletionRequest request, LspSettings settings, CancellationToken cancellationToken)
+    private async Task<string?> SendAsync(ServerCompletionRequest request, LspSettings settings, Action<string>? onText, CancellationToken cancellationToken)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(settings.Server.AbsoluteUri.TrimEnd('/') + "/v1/completions"))
         {
@@ -98,10 +103,10 @@ internal sealed class CompletionClient : IDisposable
         }
 
         Interlocked.Increment(ref _requestsSent);
-        using HttpResponseMessage response = await _http.SendAsync(message, cancellationToken);
-        string body = await response.Content.ReadAsStringAsync(cancellationToken);
+        using HttpResponseMessage response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500)
         {
+            string body = await response.Content.ReadAsStringAsync(cancellationToken);
             throw new ServerFailureException((int)response.StatusCode, $"HTTP {(int)response.StatusCode}: {ErrorMessage(body)}");
         }
 
@@ -109,13 +114,56 @@ internal sealed class CompletionClient : IDisposable
         {
             // The request was at fault (a prompt over the model's context, an unsupported constrain value, a
             // wrong key): the server is healthy, so the breaker does not count it.
+            string body = await response.Content.ReadAsStringAsync(cancellationToken);
             Report(MessageType.Warning, $"CodeGen server refused the completion request: HTTP {(int)response.StatusCode}: {ErrorMessage(body)}");
             return null;
         }
 
-        using JsonDocument json = JsonDocument.Parse(body);
-        JsonElement choices = json.RootElement.GetProperty("choices");
-        return choices.GetArrayLength() == 0 ? null : choices[0].GetProperty("text").GetString();
+        if (response.Content.Headers.ContentType?.MediaType != "text/event-stream")
+        {
+            // A server that answers in one piece (it ignored stream): the whole text at once.
+            using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+            JsonElement choices = json.RootElement.GetProperty("choices");
+            string? whole = choices.GetArrayLength() == 0 ? null : choices[0].GetProperty("text").GetString();
+            if (whole is not null)
+            {
+                onText?.Invoke(whole);
+            }
+
+            return whole;
+        }
+
+        // Server-sent events: "data: {choices: [{text}]}" per piece, "data: [DONE]" last.
+        var text = new StringBuilder();
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken), Encoding.UTF8);
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (!line.StartsWith("data:", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            string data = line[5..].Trim();
+            if (data == "[DONE]")
+            {
+                break;
+            }
+
+            using JsonDocument chunk = JsonDocument.Parse(data);
+            if (chunk.RootElement.TryGetProperty("error", out JsonElement error))
+            {
+                throw new ServerFailureException(500, $"stream failed: {error.GetProperty("message").GetString()}");
+            }
+
+            JsonElement choices = chunk.RootElement.GetProperty("choices");
+            if (choices.GetArrayLength() > 0 && choices[0].GetProperty("text").GetString() is { Length: > 0 } piece)
+            {
+                text.Append(piece);
+                onText?.Invoke(text.ToString());
+            }
+        }
+
+        return text.ToString();
     }
 
     private ResiliencePipeline PipelineFor(LspSettings settings)

@@ -2,7 +2,9 @@ using System.Text.Json.Serialization;
 
 namespace CodeGen.Lsp.Client;
 
-// The body of POST /v1/completions that the language server sends (the server's wire names).
+// The body of POST /v1/completions that the language server sends (the server's wire names). Always
+// streamed: text arrives as it is generated, so a request whose beginning no longer fits what the user
+// typed can be dropped early (CompletionEngine).
 // Suffix: Text after the cursor (fill-in-the-middle); null leaves the field out.
 // Constrain: The server's constrained decoding for the document's language ("none" by default).
 internal sealed record ServerCompletionRequest(
@@ -14,5 +16,5 @@ internal sealed record ServerCompletionRequest(
     [property: JsonPropertyName("constrain")] string Constrain)
 {
     [JsonPropertyName("stream")]
-    public bool Stream => false;
+    public bool Stream => true;
 }

@@ -94,9 +94,9 @@ internal sealed class CompletionEngine(
             if (Join(key) is { } running)
             {
                 Interlocked.Increment(ref _joins);
-                string? shared = await WaitAsync(running, token);
-                if (shared is not null && running.Key.Typed(key) is { } typed && shared.Length > typed.Length
-                    && shared.StartsWith(typed, StringComparison.Ordinal))
+                string typed = running.Key.Typed(key)!;
+                string? shared = await WaitWhileItCanServeAsync(running, typed, token);
+                if (shared is not null && shared.Length > typed.Length && shared.StartsWith(typed, StringComparison.Ordinal))
                 {
                     return new Suggestion(shared[typed.Length..], range);
                 }
@@ -194,7 +194,7 @@ internal sealed class CompletionEngine(
         try
         {
             await Task.Yield();
-            string? raw = await client.CompleteAsync(request, s, generation.Abort.Token);
+            string? raw = await client.CompleteAsync(request, s, generation.Abort.Token, generation.Append);
             string? trimmed = raw is null ? null : CompletionTrimmer.Trim(raw, shape, suffix);
             if (string.IsNullOrWhiteSpace(trimmed))
             {
@@ -213,6 +213,47 @@ internal sealed class CompletionEngine(
             lock (_gate)
             {
                 _inFlight.Remove(generation);
+            }
+        }
+    }
+
+    // Waits for a generation this cursor continues, as long as what it streams can still start with what was
+    // typed since its cursor; once it cannot, leaves at once (null), and the generation is aborted if nobody
+    // else waits for it: a later keystroke extends the same typed text, so it cannot use it either.
+    private async Task<string?> WaitWhileItCanServeAsync(Generation generation, string typed, CancellationToken cancellationToken)
+    {
+        bool diverged = false;
+        try
+        {
+            while (!generation.Result.IsCompleted)
+            {
+                Task changed = generation.Changed;
+                if (!generation.CanServe(typed))
+                {
+                    diverged = true;
+                    return null;
+                }
+
+                await Task.WhenAny(changed, generation.Result).WaitAsync(cancellationToken);
+            }
+
+            return await generation.Result;
+        }
+        finally
+        {
+            bool idle;
+            lock (_gate)
+            {
+                idle = --generation.Waiters == 0 && !generation.Result.IsCompleted;
+            }
+
+            if (idle && diverged)
+            {
+                Abort(generation);
+            }
+            else if (idle)
+            {
+                _ = AbortIfIdleLaterAsync(generation);
             }
         }
     }

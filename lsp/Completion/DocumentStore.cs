@@ -16,10 +16,11 @@ internal sealed class DocumentStore
     // How positions in didChange count characters; set once at initialize (default UTF-16).
     public PositionEncoding Encoding { get; set; } = PositionEncoding.Utf16;
 
-    // Opens a document, replacing any earlier one with the same URI.
+    // Opens a document, replacing any earlier one with the same URI. Its language id is normalized ("cs" is
+    // "csharp"), so documents and workspace files of one language compare equal.
     public OpenDocument Open(TextDocumentItem item)
     {
-        var document = new OpenDocument(item.Uri, item.LanguageId, item.Version, item.Text);
+        var document = new OpenDocument(item.Uri, Languages.Normalize(item.LanguageId), item.Version, item.Text);
         lock (_gate)
         {
             _documents[item.Uri] = document;

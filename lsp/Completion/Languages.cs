@@ -12,6 +12,16 @@ internal static class Languages
         [".swift"] = "swift", [".fs"] = "fsharp",
     };
 
+    // Editors name some languages their own way (Neovim's filetype "cs" for VS Code's "csharp"): one id each.
+    private static readonly Dictionary<string, string> Aliases = new(StringComparer.Ordinal)
+    {
+        ["cs"] = "csharp", ["py"] = "python", ["js"] = "javascript", ["ts"] = "typescript", ["sh"] = "shellscript",
+        ["bash"] = "shellscript", ["rs"] = "rust", ["kt"] = "kotlin", ["fs"] = "fsharp",
+    };
+
+    // The id we use for an editor's language id.
+    public static string Normalize(string languageId) => Aliases.GetValueOrDefault(languageId, languageId);
+
     // The language id of a path, or null for files we do not read as code.
     public static string? FromPath(string path) => ByExtension.GetValueOrDefault(Path.GetExtension(path));
 

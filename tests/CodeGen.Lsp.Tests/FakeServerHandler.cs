@@ -40,6 +40,35 @@ internal sealed class FakeServerHandler : HttpMessageHandler
             "application/json"),
     };
 
+    /// <summary>A streamed answer: each piece as a server-sent event after its delay, then [DONE].</summary>
+    public static HttpResponseMessage Streamed(CancellationToken cancellationToken, params (int DelayMs, string Text)[] pieces)
+    {
+        var pipe = new System.IO.Pipelines.Pipe();
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                foreach ((int delay, string text) in pieces)
+                {
+                    await Task.Delay(delay, cancellationToken);
+                    string chunk = JsonSerializer.Serialize(new { choices = new[] { new { index = 0, text, finish_reason = (string?)null } } });
+                    await pipe.Writer.WriteAsync(Encoding.UTF8.GetBytes($"data: {chunk}\n\n"), cancellationToken);
+                }
+
+                await pipe.Writer.WriteAsync(Encoding.UTF8.GetBytes("data: [DONE]\n\n"), cancellationToken);
+                await pipe.Writer.CompleteAsync();
+            }
+            catch (OperationCanceledException e)
+            {
+                // The client went away: so does the stream.
+                await pipe.Writer.CompleteAsync(e);
+            }
+        }, CancellationToken.None);
+        var content = new StreamContent(pipe.Reader.AsStream());
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/event-stream");
+        return new HttpResponseMessage(HttpStatusCode.OK) { Content = content };
+    }
+
     public static HttpResponseMessage Error(HttpStatusCode status, string message) => new(status)
     {
         Content = new StringContent(

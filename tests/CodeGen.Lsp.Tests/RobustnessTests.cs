@@ -178,7 +178,7 @@ public sealed class RobustnessTests
         Assert.Equal("none", bodies[1].GetProperty("constrain").GetString());
         Assert.Equal(17, bodies[0].GetProperty("max_tokens").GetInt32());
         Assert.Equal(0.2, bodies[0].GetProperty("temperature").GetDouble());
-        Assert.False(bodies[0].GetProperty("stream").GetBoolean());
+        Assert.True(bodies[0].GetProperty("stream").GetBoolean());
     }
 
     [Fact]

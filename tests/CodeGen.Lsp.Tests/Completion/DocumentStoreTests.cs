@@ -210,4 +210,14 @@ public sealed class DocumentStoreTests
 
     private static TextDocumentContentChangeEvent Edit(int startLine, int startCharacter, int endLine, int endCharacter, string text) =>
         new(new TextRange(new Position(startLine, startCharacter), new Position(endLine, endCharacter)), text);
+
+    [Fact]
+    public void Open_EditorLanguageAlias_IsNormalized()
+    {
+        var store = new DocumentStore();
+
+        OpenDocument document = store.Open(new TextDocumentItem("file:///w/n.cs", "cs", 1, ""));
+
+        Assert.Equal("csharp", document.LanguageId);
+    }
 }

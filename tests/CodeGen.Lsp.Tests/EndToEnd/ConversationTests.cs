@@ -138,6 +138,27 @@ public sealed class ConversationTests(ServerProcessFixture server)
         Assert.Equal(sequences + 1, await server.SequencesAsync());
     }
 
+    [Fact]
+    public async Task InlineCompletion_SupersededByKeystroke_AnswersEmptyAndAbortsServerSequence()
+    {
+        await using var session = new LspSession();
+        await session.InitializeAsync(new { serverUrl = server.BaseAddress.ToString(), maxTokens = 400, lines = "multi", debounceMs = 20 });
+        await session.OpenAsync(Uri, Text);
+        // The cursor where the conversation test's long generation runs.
+        await session.InsertAsync(Uri, 2, 14, 0, "\n    public void Reset()\n    {\n        ");
+        double cancelledBefore = await server.MetricAsync("codegen_sequences_finished_total{reason=\"cancelled\"}");
+
+        Task<string> superseded = InlineAsync(session, Uri, 17, 8, invoked: true);
+        await WaitUntilAsync(async () => session.Server.Engine.RequestsSent == 1 && await server.MetricAsync("codegen_running_batch_size") >= 1);
+        // A keystroke the running generation cannot serve (it is not at the end of the cursor's prefix).
+        await session.InsertAsync(Uri, 3, 0, 0, "// ");
+
+        Assert.Equal("", await superseded);
+        await WaitUntilAsync(() => Task.FromResult(session.Server.Engine.Aborted == 1));
+        // At least: another test's generation may be cancelled in the same interval.
+        await WaitUntilAsync(async () => await server.MetricAsync("codegen_sequences_finished_total{reason=\"cancelled\"}") >= cancelledBefore + 1);
+    }
+
     private static Task<string> InlineAsync(LspSession session, int line, int character) =>
         InlineAsync(session, Uri, line, character, invoked: false);
 
