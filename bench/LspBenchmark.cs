@@ -28,13 +28,14 @@ internal static class LspBenchmark
         Option<string> debounce = new("--debounce") { Description = "typing: comma-separated debounce delays in ms.", DefaultValueFactory = _ => "25,60" };
         Option<int> keyMs = new("--key-ms") { Description = "typing: milliseconds between keystrokes.", DefaultValueFactory = _ => 30 };
         Option<int> lineChars = new("--line-chars") { Description = "typing: characters typed per line.", DefaultValueFactory = _ => 60 };
+        Option<string> scenario = new("--scenario") { Description = "typing: real (the held-out line), suggestion (the model's own suggestion, typed through) or both.", DefaultValueFactory = _ => "both" };
         Option<int> lines = new("--lines") { Description = "typing: lines typed per debounce setting and scenario.", DefaultValueFactory = _ => 6 };
         Option<int> perFile = new("--per-file") { Description = "context: cursor positions per held-out file.", DefaultValueFactory = _ => 4 };
         Option<string> contextTokens = new("--context-tokens") { Description = "context: comma-separated context budgets in tokens (0 = no context).", DefaultValueFactory = _ => "0,96,192" };
         Option<string> fim = new("--fim") { Description = "context: comma-separated fim settings (true sends the suffix, false the prefix only).", DefaultValueFactory = _ => "true,false" };
         var command = new Command("lsp", "Language server: keystroke-to-suggestion latency and the value of repository context.")
         {
-            server, workload, repo, debounce, keyMs, lineChars, lines, perFile, contextTokens, fim,
+            server, workload, repo, debounce, keyMs, lineChars, scenario, lines, perFile, contextTokens, fim,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -42,7 +43,7 @@ internal static class LspBenchmark
             string root = parse.GetValue(repo) ?? FindRepositoryRoot();
             return parse.GetRequiredValue(workload) switch
             {
-                "typing" => await RunTypingAsync(url, root, Ints(parse.GetRequiredValue(debounce)), parse.GetValue(keyMs), parse.GetValue(lineChars), parse.GetValue(lines)),
+                "typing" => await RunTypingAsync(url, root, Ints(parse.GetRequiredValue(debounce)), parse.GetValue(keyMs), parse.GetValue(lineChars), parse.GetValue(lines), Scenarios(parse.GetRequiredValue(scenario))),
                 "context" => await RunContextAsync(url, root, parse.GetValue(perFile), Ints(parse.GetRequiredValue(contextTokens)), Bools(parse.GetRequiredValue(fim))),
                 string other => throw new ArgumentException($"Unknown --workload '{other}' (expected typing or context)"),
             };
@@ -50,7 +51,15 @@ internal static class LspBenchmark
         return command;
     }
 
-    private static async Task<int> RunTypingAsync(Uri url, string root, int[] debounces, int keyMs, int lineChars, int lineCount)
+    private static bool[] Scenarios(string scenario) => scenario switch
+    {
+        "real" => [false],
+        "suggestion" => [true],
+        "both" => [false, true],
+        _ => throw new ArgumentException($"Unknown --scenario '{scenario}' (expected real, suggestion or both)"),
+    };
+
+    private static async Task<int> RunTypingAsync(Uri url, string root, int[] debounces, int keyMs, int lineChars, int lineCount, bool[] scenarios)
     {
         IReadOnlyList<HeldOutFiles.Target> all = [.. HeldOutFiles.SourceFiles(root)
             .Where(HeldOutFiles.IsHeldOut)
@@ -63,7 +72,7 @@ internal static class LspBenchmark
             "cache hits / LSP requests", "joined in flight", "aborted");
         foreach (int debounce in debounces)
         {
-            foreach (bool typeThrough in new[] { false, true })
+            foreach (bool typeThrough in scenarios)
             {
                 TypingResult result = await TypeLinesAsync(url, targets, debounce, keyMs, lineChars, typeThrough);
                 Quantiles q = Percentiles.Summarize(result.ShownLatencies);
@@ -73,13 +82,14 @@ internal static class LspBenchmark
                     result.Keystrokes.ToString(CultureInfo.InvariantCulture),
                     result.ShownLatencies.Count.ToString(CultureInfo.InvariantCulture),
                     result.ShownLatencies.Count == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{q.P50:0} / {Percentiles.Of(result.ShownLatencies, 95):0}"),
-                    string.Create(CultureInfo.InvariantCulture, $"{(double)result.Upstream / result.Keystrokes:0.00}"),
-                    string.Create(CultureInfo.InvariantCulture, $"{result.CacheHits} / {result.Keystrokes} ({100.0 * result.CacheHits / result.Keystrokes:0}%)"),
+                    string.Create(CultureInfo.InvariantCulture, $"{(double)result.Upstream / Math.Max(1, result.Keystrokes):0.00}"),
+                    string.Create(CultureInfo.InvariantCulture, $"{result.CacheHits} / {result.Keystrokes} ({100.0 * result.CacheHits / Math.Max(1, result.Keystrokes):0}%)"),
                     result.Joins.ToString(CultureInfo.InvariantCulture),
                     result.Aborted.ToString(CultureInfo.InvariantCulture));
             }
         }
 
+        AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160);
         AnsiConsole.MarkupLine(Markup.Escape(
             $"typing: {targets.Length} held-out lines of {root}, {lineChars} characters each at one keystroke per {keyMs} ms; after each keystroke " +
             "a didChange and an automatic textDocument/inlineCompletion, as an editor sends them. Latency: keystroke to a response with a suggestion."));
@@ -197,6 +207,7 @@ internal static class LspBenchmark
                     withContext.ToString(CultureInfo.InvariantCulture));
             }
 
+            AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160);
             AnsiConsole.MarkupLine(Markup.Escape(
                 $"context: {heldOut.Length} held-out files of {files.Count} C# sources under {root} (split by a hash of the path), up to {perFile} cursors per file " +
                 "at the start of a line (the line removed), single-line suggestions, greedy; the workspace folder holds the other files."));
