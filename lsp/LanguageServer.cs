@@ -56,6 +56,9 @@ internal sealed class LanguageServer
             // (set here rather than left to the library default). Completion handlers await without holding
             // it, so keystrokes keep flowing while a suggestion is on its way.
             SynchronizationContext = new NonConcurrentSynchronizationContext(sticky: false),
+
+            // An editor that goes away takes its pending completions with it: their HTTP requests are aborted.
+            CancelLocallyInvokedMethodsWhenConnectionIsClosed = true,
         };
         ILogger<LifecycleHandler> lifecycleLogger = _loggerFactory.CreateLogger<LifecycleHandler>();
         rpc.AddLocalRpcTarget(new LifecycleHandler(lifecycle, Documents, Settings, Workspace, Engine, _clientLog, lifecycleLogger));

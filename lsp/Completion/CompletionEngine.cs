@@ -77,7 +77,9 @@ internal sealed class CompletionEngine(
             return new Suggestion(cached, range);
         }
 
-        using var superseded = new CancellationTokenSource();
+        // Not disposed: a keystroke may cancel it from another thread at any time, even after this request
+        // has finished (it holds no timer, so nothing leaks).
+        var superseded = new CancellationTokenSource();
         CancellationTokenSource? older;
         lock (_gate)
         {
@@ -182,10 +184,12 @@ internal sealed class CompletionEngine(
             s.ConstrainFor(languageId));
         lock (_gate)
         {
+            // Result is set before anyone else can see the generation. The request and its stream run on the
+            // thread pool, off the JSON-RPC dispatch context that keystrokes go through.
+            generation.Result = Task.Run(() => RunAsync(generation, request, shape, prompt.Suffix, s));
             _inFlight.Add(generation);
         }
 
-        generation.Result = RunAsync(generation, request, shape, prompt.Suffix, s);
         return generation;
     }
 
@@ -193,7 +197,6 @@ internal sealed class CompletionEngine(
     {
         try
         {
-            await Task.Yield();
             string? raw = await client.CompleteAsync(request, s, generation.Abort.Token, generation.Append);
             string? trimmed = raw is null ? null : CompletionTrimmer.Trim(raw, shape, suffix);
             if (string.IsNullOrWhiteSpace(trimmed))

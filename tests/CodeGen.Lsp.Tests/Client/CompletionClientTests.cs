@@ -21,7 +21,8 @@ public sealed class CompletionClientTests
         };
         var log = new RecordingLog();
         using var client = new CompletionClient(fake, TimeProvider.System, log, NullLogger.Instance);
-        var settings = new LspSettings { BreakMs = 500 };
+        // Long enough that a loaded machine does not reach half-open between the calls below.
+        var settings = new LspSettings { BreakMs = 2_000 };
 
         for (int i = 0; i < 3; i++)
         {
@@ -35,13 +36,13 @@ public sealed class CompletionClientTests
         Assert.Equal(
             [
                 (MessageType.Warning, "CodeGen completion request to http://127.0.0.1:8080/ failed: HTTP 503: engine stopped"),
-                (MessageType.Warning, "CodeGen server at http://127.0.0.1:8080/ keeps failing (HTTP 503: engine stopped); no completion requests for 0.5 s."),
+                (MessageType.Warning, "CodeGen server at http://127.0.0.1:8080/ keeps failing (HTTP 503: engine stopped); no completion requests for 2 s."),
             ],
             log.Messages);
 
         // After the break one probe goes through; it succeeds, so the breaker closes.
         down = false;
-        await Task.Delay(700);
+        await Task.Delay(2_300);
         Assert.Equal("1;", await client.CompleteAsync(Request, settings, CancellationToken.None));
         Assert.Equal("1;", await client.CompleteAsync(Request, settings, CancellationToken.None));
         Assert.Equal(5, fake.Calls);
@@ -51,10 +52,12 @@ public sealed class CompletionClientTests
     [Fact]
     public async Task CompleteAsync_CallerCancels_AbortsRequestAndDoesNotCountAsFailure()
     {
+        var entered = new SemaphoreSlim(0);
         var fake = new FakeServerHandler
         {
             Respond = async (_, token) =>
             {
+                entered.Release();
                 await Task.Delay(TimeSpan.FromSeconds(30), token);
                 return FakeServerHandler.Ok("late");
             },
@@ -65,8 +68,11 @@ public sealed class CompletionClientTests
 
         for (int i = 0; i < 4; i++)
         {
-            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.CompleteAsync(Request, settings, cancel.Token));
+            using var cancel = new CancellationTokenSource();
+            Task<string?> call = client.CompleteAsync(Request, settings, cancel.Token);
+            Assert.True(await entered.WaitAsync(TimeSpan.FromSeconds(10)), "the request never reached the server");
+            await cancel.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
         }
 
         Assert.Equal(4, fake.Calls);

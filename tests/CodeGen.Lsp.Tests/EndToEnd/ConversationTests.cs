@@ -113,7 +113,7 @@ public sealed class ConversationTests(ServerProcessFixture server)
     }
 
     [Fact]
-    public async Task InlineCompletion_KeystrokeExtendsRequestInFlight_JoinsItInsteadOfRestarting()
+    public async Task InlineCompletion_KeystrokeExtendsRequestInFlight_IsServedWithoutSecondGeneration()
     {
         await using var session = new LspSession();
         await session.InitializeAsync(new { serverUrl = server.BaseAddress.ToString(), lines = "multi", maxTokens = 48 });
@@ -131,9 +131,13 @@ public sealed class ConversationTests(ServerProcessFixture server)
         await session.InsertAsync(B, 2, 11, 5, expected[..1]);
         string rest = await InlineAsync(session, B, 11, 6, invoked: true);
 
-        Assert.Equal("", await superseded);
+        // The keystroke usually lands while the generation streams (the second request joins it and the first
+        // is superseded); on a fast machine the generation may finish first (the cache serves the rest). Either
+        // way: no second generation.
+        string first = await superseded;
+        Assert.Contains(first, new[] { "", expected });
         Assert.Equal(expected[1..], rest);
-        Assert.Equal(1, session.Server.Engine.Joins);
+        Assert.Equal(1, session.Server.Engine.Joins + session.Server.Engine.Cache.Hits);
         Assert.Equal(2, session.Server.Engine.RequestsSent);
         Assert.Equal(sequences + 1, await server.SequencesAsync());
     }
