@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using CodeGen.Lsp.Protocol;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -15,7 +17,7 @@ namespace CodeGen.Lsp.Client;
 // is made, and after LspSettings.BreakMs one probe decides whether it closes again. Every failure ends in
 // null (no suggestion) and, when it is news, a window/logMessage; the caller's cancellation aborts the HTTP
 // request (so the server frees the sequence) and is never counted as a failure.
-internal sealed class CompletionClient : IDisposable
+internal sealed partial class CompletionClient : IDisposable
 {
     private static readonly JsonSerializerOptions Json = new();
 
@@ -27,6 +29,7 @@ internal sealed class CompletionClient : IDisposable
     private (int TimeoutMs, int BreakMs, Uri Server, ResiliencePipeline Pipeline)? _pipeline;
     private string? _lastProblem;
     private int _requestsSent;
+    private int? _promptCharsCap;
 
     // Set when a failure opened the breaker: its report already said what happened.
     private bool _openedByLastFailure;
@@ -37,6 +40,20 @@ internal sealed class CompletionClient : IDisposable
         _time = time;
         _clientLog = clientLog;
         _logger = logger;
+    }
+
+    // The most prompt characters (prompt + suffix) the server takes, learned from a refusal that named the
+    // prompt's token count and the model's context; null until then. Token counts are only estimated here
+    // (LspSettings.CharsPerToken), so this corrects the estimate for the model actually served.
+    public int? PromptCharsCap
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _promptCharsCap;
+            }
+        }
     }
 
     // Requests sent to the server (those the open breaker refused are not counted).
@@ -115,6 +132,7 @@ internal sealed class CompletionClient : IDisposable
             // The request was at fault (a prompt over the model's context, an unsupported constrain value, a
             // wrong key): the server is healthy, so the breaker does not count it.
             string body = await response.Content.ReadAsStringAsync(cancellationToken);
+            LearnPromptCap(request, ErrorMessage(body));
             Report(MessageType.Warning, $"CodeGen server refused the completion request: HTTP {(int)response.StatusCode}: {ErrorMessage(body)}");
             return null;
         }
@@ -165,6 +183,31 @@ internal sealed class CompletionClient : IDisposable
 
         return text.ToString();
     }
+
+    // The server's "prompt has N tokens; the model's context is M tokens": later prompts get the characters
+    // that fit M tokens less room to generate (max_tokens, at most a quarter of M), at this prompt's ratio.
+    private void LearnPromptCap(ServerCompletionRequest request, string message)
+    {
+        Match match = PromptTooLong().Match(message);
+        if (!match.Success
+            || !int.TryParse(match.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out int promptTokens)
+            || !int.TryParse(match.Groups[2].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out int context)
+            || promptTokens <= 0)
+        {
+            return;
+        }
+
+        int chars = request.Prompt.Length + (request.Suffix?.Length ?? 0);
+        int fits = context - Math.Min(request.MaxTokens, context / 4);
+        int cap = (int)(chars * (double)fits / promptTokens);
+        lock (_gate)
+        {
+            _promptCharsCap = Math.Min(_promptCharsCap ?? int.MaxValue, Math.Max(cap, 64));
+        }
+    }
+
+    [GeneratedRegex(@"prompt has (\d+) tokens; the model's context is (\d+) tokens")]
+    private static partial Regex PromptTooLong();
 
     private ResiliencePipeline PipelineFor(LspSettings settings)
     {

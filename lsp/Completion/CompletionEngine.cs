@@ -106,7 +106,8 @@ internal sealed class CompletionEngine(
 
             IReadOnlyList<OpenDocument> open = documents.ByRecentEdit();
             IReadOnlySet<string> edited = documents.EditedUris();
-            int contextChars = s.ContextTokens * LspSettings.CharsPerToken;
+            int? promptCap = client.PromptCharsCap;
+            int contextChars = Math.Min(s.ContextTokens * LspSettings.CharsPerToken, (promptCap ?? int.MaxValue) / 3);
             Task<IReadOnlyList<ContextSnippet>> context = contextChars == 0
                 ? Task.FromResult<IReadOnlyList<ContextSnippet>>([])
                 : Task.Run(
@@ -124,7 +125,7 @@ internal sealed class CompletionEngine(
             }
 
             CompletionPrompt prompt = PromptBuilder.Build(
-                text, offset, document.LanguageId, ContextRetriever.DisplayPath(uri, WorkspaceRoot), snippets, s);
+                text, offset, document.LanguageId, ContextRetriever.DisplayPath(uri, WorkspaceRoot), snippets, s, promptCap);
             Generation generation = Start(key, prompt, shape, document.LanguageId, s);
             string? suggestion = await WaitAsync(generation, token);
             return suggestion is null ? null : new Suggestion(suggestion, range);

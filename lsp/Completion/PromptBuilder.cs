@@ -13,9 +13,11 @@ internal static class PromptBuilder
         string languageId,
         string displayPath,
         IReadOnlyList<ContextSnippet> snippets,
-        LspSettings settings)
+        LspSettings settings,
+        int? maxChars = null)
     {
-        int budget = settings.PromptTokens * LspSettings.CharsPerToken;
+        // maxChars: what the server has shown it takes (CompletionClient.PromptCharsCap), when smaller.
+        int budget = Math.Min(settings.PromptTokens * LspSettings.CharsPerToken, maxChars ?? int.MaxValue);
         string comment = Languages.LineComment(languageId);
         string context = snippets.Count == 0
             ? ""

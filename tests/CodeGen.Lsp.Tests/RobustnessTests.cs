@@ -284,6 +284,33 @@ public sealed class RobustnessTests
             Assert.Single(session.LogMessages).GetProperty("message").GetString());
     }
 
+    [Fact]
+    public async Task Completion_ServerSaysPromptTooLong_NextPromptFitsWhatItSaid()
+    {
+        var fake = new FakeServerHandler
+        {
+            Respond = (call, _) => Task.FromResult(call == 1
+                ? FakeServerHandler.Error(HttpStatusCode.BadRequest, "prompt has 900 tokens; the model's context is 512 tokens, leaving no room to generate")
+                : FakeServerHandler.Ok("1;")),
+        };
+        await using var session = new LspSession(fake);
+        await session.InitializeAsync(new { debounceMs = 0 });
+        string text = string.Concat(Enumerable.Range(0, 200).Select(i => $"int v{i:000} = {i};\n"));
+        await session.OpenAsync(Uri, text);
+
+        await InlineAsync(session, 100, 0);
+        JsonElement second = await InlineAsync(session, 100, 0);
+
+        JsonElement[] bodies = [.. fake.Bodies];
+        int first = bodies[0].GetProperty("prompt").GetString()!.Length + bodies[0].GetProperty("suffix").GetString()!.Length;
+        int next = bodies[1].GetProperty("prompt").GetString()!.Length + bodies[1].GetProperty("suffix").GetString()!.Length;
+        // 512 tokens less 64 to generate, at the first prompt's 900 tokens for its characters.
+        int cap = (int)(first * 448.0 / 900);
+        Assert.InRange(first, 1100, 1152);
+        Assert.InRange(next, cap - 20, cap);
+        Assert.Equal("1;", second.GetProperty("result").GetProperty("items")[0].GetProperty("insertText").GetString());
+    }
+
     private static Task<JsonElement> InlineAsync(LspSession session, int line, int character, string uri = Uri) =>
         session.RequestAsync("textDocument/inlineCompletion", new
         {
