@@ -37,4 +37,22 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = 15, Level = LogLevel.Debug, Message = "{Method} dropped: the server is not initialized or is shutting down")]
     public static partial void NotificationDropped(ILogger logger, string method);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "Server problem: {Message}")]
+    public static partial void ServerProblem(ILogger logger, string message);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Information, Message = "Circuit breaker for {Server} half-open: probing")]
+    public static partial void BreakerHalfOpen(ILogger logger, string server);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Debug, Message = "Generation for {Uri} at offset {Offset} aborted: nobody waits for it")]
+    public static partial void GenerationAborted(ILogger logger, string uri, int offset);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Debug, Message = "window/logMessage not delivered: {Message}")]
+    public static partial void ClientLogLost(ILogger logger, string message, Exception exception);
+
+    [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "Read {Count} workspace files under {Root} for context")]
+    public static partial void WorkspaceIndexed(ILogger logger, string root, int count);
+
+    [LoggerMessage(EventId = 31, Level = LogLevel.Warning, Message = "Reading workspace files under {Root} failed; context comes from open documents only")]
+    public static partial void WorkspaceIndexFailed(ILogger logger, string root, Exception exception);
 }

@@ -71,8 +71,16 @@ internal sealed class ServerLifecycle
         return exitCode;
     }
 
-    // The errors LSP gives a request that arrives before initialize or after shutdown; request
-    // handlers added later check the same way.
+    // The errors LSP gives a request that arrives before initialize or after shutdown.
+    // Throws LocalRpcException: not initialized (-32002), or shutdown came already (-32600).
+    public void EnsureServing()
+    {
+        lock (_gate)
+        {
+            ThrowIfNotServing();
+        }
+    }
+
     private void ThrowIfNotServing()
     {
         if (!_initialized)

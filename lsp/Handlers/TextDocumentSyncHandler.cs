@@ -5,10 +5,12 @@ using StreamJsonRpc;
 
 namespace CodeGen.Lsp.Handlers;
 
-// textDocument/didOpen, didChange and didClose: keeps DocumentStore in step with the client.
+// textDocument/didOpen, didChange and didClose: keeps DocumentStore in step with the client; a change or close
+// supersedes the request waiting for that document's suggestion.
 internal sealed class TextDocumentSyncHandler(
     ServerLifecycle lifecycle,
     DocumentStore documents,
+    CompletionEngine engine,
     ILogger<TextDocumentSyncHandler> logger)
 {
     [JsonRpcMethod("textDocument/didOpen", UseSingleObjectParameterDeserialization = true)]
@@ -32,6 +34,7 @@ internal sealed class TextDocumentSyncHandler(
         }
 
         VersionedTextDocumentIdentifier id = parameters.TextDocument;
+        engine.Supersede(id.Uri);
         try
         {
             if (documents.TryChange(id, parameters.ContentChanges, out OpenDocument? document))
@@ -58,6 +61,7 @@ internal sealed class TextDocumentSyncHandler(
             return;
         }
 
+        engine.Supersede(parameters.TextDocument.Uri);
         if (documents.Close(parameters.TextDocument.Uri))
         {
             LogMessages.DocumentClosed(logger, parameters.TextDocument.Uri);

@@ -35,7 +35,7 @@ public sealed class LanguageServerTests : IAsyncDisposable
 
         Assert.Equal(1, response.GetProperty("id").GetInt32());
         Assert.Equal(
-            """{"capabilities":{"textDocumentSync":{"openClose":true,"change":2},"completionProvider":{"triggerCharacters":[".","("," "]},"inlineCompletionProvider":{}},"serverInfo":{"name":"codegen-lsp"}}""",
+            """{"capabilities":{"positionEncoding":"utf-16","textDocumentSync":{"openClose":true,"change":2},"completionProvider":{"triggerCharacters":[".","("," "]},"inlineCompletionProvider":{}},"serverInfo":{"name":"codegen-lsp"}}""",
             response.GetProperty("result").GetRawText());
     }
 

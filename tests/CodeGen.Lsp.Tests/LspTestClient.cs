@@ -9,17 +9,31 @@ internal sealed class LspTestClient(Stream stream)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
 
+    private readonly SemaphoreSlim _writing = new(1, 1);
+
+    /// <summary>Writes one message; concurrent senders take turns, so frames never interleave.</summary>
     public async Task SendAsync(string json)
     {
         byte[] body = Encoding.UTF8.GetBytes(json);
         byte[] header = Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"Content-Length: {body.Length}\r\n\r\n"));
-        await stream.WriteAsync(header);
-        await stream.WriteAsync(body);
-        await stream.FlushAsync();
+        await _writing.WaitAsync();
+        try
+        {
+            await stream.WriteAsync(header);
+            await stream.WriteAsync(body);
+            await stream.FlushAsync();
+        }
+        finally
+        {
+            _writing.Release();
+        }
     }
 
     /// <summary>Reads one message; fails after 15 s rather than hanging the test run.</summary>
     public Task<JsonElement> ReadAsync() => ReadCoreAsync().WaitAsync(Timeout);
+
+    /// <summary>Reads one message, waiting at most timeout.</summary>
+    public Task<JsonElement> ReadAsync(TimeSpan timeout) => ReadCoreAsync().WaitAsync(timeout);
 
     private async Task<JsonElement> ReadCoreAsync()
     {

@@ -166,11 +166,28 @@ public sealed class DocumentStoreTests
         const int AppendsPerWriter = 200;
 
         // Each append targets "end of line 0" as it is when the edit runs; a lost update would drop characters.
+        // Versions come from a shared counter, so a writer that loses the race to a newer version is refused
+        // as stale and retries with a fresh one.
+        int version = 1;
         await Task.WhenAll(Enumerable.Range(0, Writers).Select(writer => Task.Run(() =>
         {
             for (int i = 0; i < AppendsPerWriter; i++)
             {
-                store.TryChange(new VersionedTextDocumentIdentifier(Uri, i), [Edit(0, int.MaxValue, 0, int.MaxValue, "x")], out _);
+                while (true)
+                {
+                    try
+                    {
+                        store.TryChange(
+                            new VersionedTextDocumentIdentifier(Uri, Interlocked.Increment(ref version)),
+                            [Edit(0, int.MaxValue, 0, int.MaxValue, "x")],
+                            out _);
+                        break;
+                    }
+                    catch (ArgumentException)
+                    {
+                        // Stale: a newer version got in first; retry.
+                    }
+                }
             }
         })));
 
@@ -193,4 +210,14 @@ public sealed class DocumentStoreTests
 
     private static TextDocumentContentChangeEvent Edit(int startLine, int startCharacter, int endLine, int endCharacter, string text) =>
         new(new TextRange(new Position(startLine, startCharacter), new Position(endLine, endCharacter)), text);
+
+    [Fact]
+    public void Open_EditorLanguageAlias_IsNormalized()
+    {
+        var store = new DocumentStore();
+
+        OpenDocument document = store.Open(new TextDocumentItem("file:///w/n.cs", "cs", 1, ""));
+
+        Assert.Equal("csharp", document.LanguageId);
+    }
 }

@@ -1,0 +1,3 @@
+namespace CodeGen.Lsp.Protocol;
+
+internal sealed record InlineCompletionList(IReadOnlyList<InlineCompletionItem> Items);
