@@ -113,12 +113,14 @@ public sealed class CausalLM : nn.Module
         PackedSteps packed = PackedSteps.Create(steps, Config, cache);
         (Tensor cos, Tensor sin) = _rope.ForPositions(tensor(packed.Positions, int64).to(Device), DType); // (N, D)
         GatheredDecode? gathered = packed.GatherPlan(Config, Device);
+        IReadOnlyList<PoolSpan>? writeSpans = packed.WriteSpans(most: 2);
         using var batch = new AttentionBatch
         {
             Cos = cos,
             Sin = sin,
             Cache = cache,
-            WritePositions = packed.WritePositions(Device),
+            WriteSpans = writeSpans,
+            WritePositions = writeSpans is null ? packed.WritePositions(Device) : null,
             Gathered = gathered,
             Sequences = gathered is null ? packed.Sequences(Config.GroupSize, Device) : [],
         };

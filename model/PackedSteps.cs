@@ -81,6 +81,32 @@ internal sealed class PackedSteps
     /// </summary>
     internal static long GatherLimitElements { get; set; } = 1L << 20;
 
+    /// <summary>
+    /// Where the packed rows' keys and values go, as runs of consecutive rows landing on consecutive pool positions
+    /// (one run for a lone sequence whose blocks are consecutive); null when there are more than a few, in which
+    /// case <see cref="WritePositions"/> writes them all in one indexed copy.
+    /// </summary>
+    public IReadOnlyList<PoolSpan>? WriteSpans(int most)
+    {
+        var spans = new List<PoolSpan>();
+        for (int i = 0; i < _steps.Count; i++)
+        {
+            SequenceStep s = _steps[i];
+            for (int j = 0; j < s.Tokens.Count; j++)
+            {
+                long pool = PoolPosition(s.BlockTable, s.Start + j);
+                int row = _offsets[i] + j;
+                if (spans.Count > 0 && spans[^1].PoolStart + spans[^1].Length == pool && spans[^1].Row + spans[^1].Length == row)
+                    spans[^1] = spans[^1] with { Length = spans[^1].Length + 1 };
+                else if (spans.Count == most)
+                    return null;
+                else
+                    spans.Add(new PoolSpan(row, pool, 1));
+            }
+        }
+        return spans;
+    }
+
     /// <summary>The pool position of every packed row (where its key and value are written), on <paramref name="device"/>.</summary>
     public Tensor WritePositions(Device device)
     {

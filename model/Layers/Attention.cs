@@ -92,8 +92,19 @@ public sealed class Attention : nn.Module
     private Tensor CachedAttention(Tensor q, Tensor k, Tensor v, AttentionBatch batch, int layer)
     {
         Tensor keyPool = batch.Cache!.Keys(layer), valuePool = batch.Cache.Values(layer); // (Hkv, P, D)
-        keyPool.index_copy_(1, batch.WritePositions!, k); // every sequence's new keys and values in one operation each
-        valuePool.index_copy_(1, batch.WritePositions!, v);
+        if (batch.WriteSpans is { } spans)
+        {
+            foreach (PoolSpan w in spans) // a lone sequence: one copy into a view of its blocks
+            {
+                keyPool.narrow(1, w.PoolStart, w.Length).copy_(k.narrow(1, w.Row, w.Length));
+                valuePool.narrow(1, w.PoolStart, w.Length).copy_(v.narrow(1, w.Row, w.Length));
+            }
+        }
+        else
+        {
+            keyPool.index_copy_(1, batch.WritePositions!, k); // every sequence's new keys and values in one operation each
+            valuePool.index_copy_(1, batch.WritePositions!, v);
+        }
         if (batch.Gathered is { } gathered) return GatheredAttention(q, keyPool, valuePool, gathered);
         var outputs = new Tensor[batch.Sequences.Count];
         for (int i = 0; i < outputs.Length; i++)

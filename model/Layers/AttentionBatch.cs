@@ -14,7 +14,8 @@ internal sealed class AttentionBatch : IDisposable
     public required Tensor Sin { get; init; }
     public PagedKvCache? Cache { get; init; }
     public IReadOnlyList<CachedSequence> Sequences { get; init; } = [];
-    public Tensor? WritePositions { get; init; } // (N) int64: the pool position each packed row's key and value go to
+    public IReadOnlyList<PoolSpan>? WriteSpans { get; init; } // a few runs: packed rows [Row, Row + Length) go to pool positions [PoolStart, ...)
+    public Tensor? WritePositions { get; init; } // else (N) int64: the pool position each packed row's key and value go to
     public GatheredDecode? Gathered { get; init; } // set when the step attends by one gather (see PackedSteps)
 
     public void Dispose()
@@ -60,5 +61,5 @@ internal sealed record CachedSequence(int Offset, int Count, int Start, IReadOnl
     public Tensor? Mask { get; init; }
 }
 
-/// <summary>A contiguous run of <paramref name="Length"/> pool positions starting at <paramref name="PoolStart"/>, holding the sequence's positions from <paramref name="Row"/> on.</summary>
+/// <summary>A contiguous run of <paramref name="Length"/> pool positions starting at <paramref name="PoolStart"/>, holding a sequence's positions (reads) or the packed rows (writes) from <paramref name="Row"/> on.</summary>
 internal readonly record struct PoolSpan(int Row, long PoolStart, int Length);
