@@ -15,12 +15,15 @@ internal sealed class PackedSteps
     private readonly int[] _offsets;
     private readonly int _blockSize;
 
-    private PackedSteps(IReadOnlyList<SequenceStep> steps, int[] offsets, long[] ids, long[] positions, long[] logitRows, int blockSize)
+    private readonly long[] _poolPositions;
+
+    private PackedSteps(IReadOnlyList<SequenceStep> steps, int[] offsets, long[] ids, long[] positions, long[] poolPositions, long[] logitRows, int blockSize)
     {
         _steps = steps;
         _offsets = offsets;
         Ids = ids;
         Positions = positions;
+        _poolPositions = poolPositions;
         LogitRows = logitRows;
         _blockSize = blockSize;
     }
@@ -57,6 +60,7 @@ internal sealed class PackedSteps
         }
         var ids = new long[total];
         var positions = new long[total];
+        var poolPositions = new long[total]; // where each packed row's key and value are written
         var logitRows = new List<long>();
         for (int i = 0; i < steps.Count; i++)
         {
@@ -68,10 +72,11 @@ internal sealed class PackedSteps
                     throw new ArgumentException($"Token id {token} is outside the vocabulary [0, {config.VocabSize})");
                 ids[offsets[i] + j] = token;
                 positions[offsets[i] + j] = s.Start + j;
+                poolPositions[offsets[i] + j] = PoolPosition(s.BlockTable, s.Start + j, cache.BlockSize);
             }
             for (int j = s.Tokens.Count - s.LogitRows; j < s.Tokens.Count; j++) logitRows.Add(offsets[i] + j);
         }
-        return new PackedSteps(steps, offsets, ids, positions, [.. logitRows], cache.BlockSize);
+        return new PackedSteps(steps, offsets, ids, positions, poolPositions, [.. logitRows], cache.BlockSize);
     }
 
     /// <summary>
@@ -89,35 +94,21 @@ internal sealed class PackedSteps
     public IReadOnlyList<PoolSpan>? WriteSpans(int most)
     {
         var spans = new List<PoolSpan>();
-        for (int i = 0; i < _steps.Count; i++)
+        for (int row = 0; row < _poolPositions.Length; row++)
         {
-            SequenceStep s = _steps[i];
-            for (int j = 0; j < s.Tokens.Count; j++)
-            {
-                long pool = PoolPosition(s.BlockTable, s.Start + j);
-                int row = _offsets[i] + j;
-                if (spans.Count > 0 && spans[^1].PoolStart + spans[^1].Length == pool && spans[^1].Row + spans[^1].Length == row)
-                    spans[^1] = spans[^1] with { Length = spans[^1].Length + 1 };
-                else if (spans.Count == most)
-                    return null;
-                else
-                    spans.Add(new PoolSpan(row, pool, 1));
-            }
+            long pool = _poolPositions[row];
+            if (spans.Count > 0 && spans[^1].PoolStart + spans[^1].Length == pool)
+                spans[^1] = spans[^1] with { Length = spans[^1].Length + 1 };
+            else if (spans.Count == most)
+                return null;
+            else
+                spans.Add(new PoolSpan(row, pool, 1));
         }
         return spans;
     }
 
     /// <summary>The pool position of every packed row (where its key and value are written), on <paramref name="device"/>.</summary>
-    public Tensor WritePositions(Device device)
-    {
-        var positions = new long[Ids.Length];
-        for (int i = 0; i < _steps.Count; i++)
-        {
-            SequenceStep s = _steps[i];
-            for (int j = 0; j < s.Tokens.Count; j++) positions[_offsets[i] + j] = PoolPosition(s.BlockTable, s.Start + j);
-        }
-        return tensor(positions, int64).to(device);
-    }
+    public Tensor WritePositions(Device device) => tensor(_poolPositions, int64).to(device);
 
     /// <summary>A one-gather plan when every sequence decodes one token and the batch's KV is small; else null.</summary>
     public GatheredDecode? GatherPlan(ModelConfig config, Device device)
@@ -138,7 +129,7 @@ internal sealed class PackedSteps
             {
                 bool own = j <= s.Start;
                 mask[i * longest + j] = own;
-                positions[i * longest + j] = own ? PoolPosition(s.BlockTable, j) : PoolPosition(s.BlockTable, 0);
+                positions[i * longest + j] = own ? PoolPosition(s.BlockTable, j, _blockSize) : PoolPosition(s.BlockTable, 0, _blockSize);
             }
         }
         return new GatheredDecode
@@ -149,7 +140,8 @@ internal sealed class PackedSteps
         };
     }
 
-    private long PoolPosition(IReadOnlyList<int> blocks, int position) => (long)blocks[position / _blockSize] * _blockSize + position % _blockSize;
+    private static long PoolPosition(IReadOnlyList<int> blocks, int position, int blockSize) =>
+        (long)blocks[position / blockSize] * blockSize + position % blockSize;
 
     /// <summary>Each sequence's layout in the pool, with its attention mask (g query heads folded into the rows) on <paramref name="device"/>.</summary>
     public IReadOnlyList<CachedSequence> Sequences(int group, Device device)

@@ -53,7 +53,9 @@ internal sealed partial class EngineLoop : IHostedService, IDisposable
             rejection = "shutting down";
             return null;
         }
-        if (Interlocked.Add(ref _inFlight, jobs.Count) > _options.MaxQueue + _options.MaxBatch && Volatile.Read(ref _inFlight) > jobs.Count)
+        // Over the limit is refused, except a request alone in an idle engine (its n may exceed a tiny limit).
+        int inFlight = Interlocked.Add(ref _inFlight, jobs.Count);
+        if (inFlight > _options.MaxQueue + _options.MaxBatch && inFlight > jobs.Count)
         {
             Interlocked.Add(ref _inFlight, -jobs.Count);
             rejection = "queue full";
@@ -115,7 +117,7 @@ internal sealed partial class EngineLoop : IHostedService, IDisposable
             while (_incoming.TryDequeue(out SequenceState? state)) scheduler.Enqueue(state);
             if (scheduler.IsIdle)
             {
-                _metrics.Scheduled(0, 0, backend.UsedBlocks, backend.TotalBlocks);
+                _metrics.Scheduled(0, 0, backend.UsedBlocks);
                 _signal.Wait(TimeSpan.FromMilliseconds(200));
                 continue;
             }

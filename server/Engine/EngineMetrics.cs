@@ -59,12 +59,11 @@ internal sealed class EngineMetrics
         _blockSize.Set(blockSize);
     }
 
-    public void Scheduled(int waiting, int running, int blocksUsed, int blocksTotal)
+    public void Scheduled(int waiting, int running, int blocksUsed)
     {
         _queue.Set(waiting);
         _running.Set(running);
         _blocksUsed.Set(blocksUsed);
-        _blocksTotal.Set(blocksTotal);
     }
 
     public void TokenGenerated() => _tokens.Inc();

@@ -16,8 +16,7 @@ internal static class KvCacheMemory
     public static long Parse(string spec, long availableBytes)
     {
         string s = spec.Trim();
-        if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double fraction) && fraction is > 0 and <= 1 && s.Contains('.'))
-            return (long)(fraction * availableBytes);
+        if (IsFraction(s, out double fraction)) return (long)(fraction * availableBytes);
         (string unit, double scale)[] units =
         [
             ("TiB", 1L << 40), ("GiB", 1L << 30), ("MiB", 1L << 20), ("KiB", 1L << 10),
@@ -32,6 +31,10 @@ internal static class KvCacheMemory
         if (long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out long bytes) && bytes > 0) return bytes;
         throw new ArgumentException($"--kv-cache-memory '{spec}' is neither a size (e.g. 8GiB, 512MiB, 1048576) nor a fraction of available memory in (0, 1] (e.g. 0.25)");
     }
+
+    /// <summary>Whether <paramref name="spec"/> is a fraction of available memory (a decimal in (0, 1]) rather than a size.</summary>
+    public static bool IsFraction(string spec, out double fraction) =>
+        double.TryParse(spec.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out fraction) && fraction is > 0 and <= 1 && spec.Contains('.');
 
     /// <summary>MemAvailable from /proc/meminfo, or the GC's view of total memory where that file is missing.</summary>
     public static long AvailableBytes()

@@ -97,8 +97,7 @@ internal sealed class ModelHost : IDisposable
     {
         long bytesPerBlock = PagedKvCache.BytesPerToken(config, dtype) * engine.BlockSize;
         string spec = engine.KvCacheMemory ?? KvCacheMemory.Default;
-        bool fraction = spec.Contains('.') && double.TryParse(spec, System.Globalization.CultureInfo.InvariantCulture, out _);
-        if (fraction && device.type != TorchSharp.DeviceType.CPU)
+        if (KvCacheMemory.IsFraction(spec, out _) && device.type != TorchSharp.DeviceType.CPU)
             throw new ArgumentException($"--kv-cache-memory {spec}: a fraction is of system memory; on {device} give bytes (e.g. 16GiB)");
         long budget = KvCacheMemory.Parse(spec, KvCacheMemory.AvailableBytes());
         long blocks = budget / bytesPerBlock;

@@ -43,23 +43,24 @@ internal sealed class Scheduler(IModelBackend backend, EngineOptions options, En
         }
 
         var planned = new List<ScheduledSequence>();
+        var inStep = new HashSet<SequenceState>();
         int budget = options.MaxStepTokens;
-        // Decodes first (one token each), then running prefills, in arrival order.
+        // Decodes first (one token each), then running prefills, in arrival order. A snapshot, since planning may
+        // preempt (remove) running sequences.
         foreach (bool decoding in new[] { true, false })
         {
-            for (int i = 0; i < _running.Count; i++)
+            foreach (SequenceState s in _running.ToList())
             {
-                SequenceState s = _running[i];
-                if ((s.Pending == 1) != decoding || planned.Any(p => p.State == s)) continue;
+                if (!s.IsRunning || (s.Pending == 1) != decoding) continue;
                 int count = Math.Min(Math.Min(s.Pending, options.PrefillChunk), budget);
-                if (count <= 0) continue;
-                if (!ReserveOrPreempt(s, count, planned)) continue;
+                if (count <= 0 || !ReserveOrPreempt(s, count, inStep)) continue;
                 planned.Add(new ScheduledSequence(s, count));
+                inStep.Add(s);
                 budget -= count;
             }
         }
         Admit(planned, ref budget);
-        metrics.Scheduled(_waiting.Count, _running.Count, backend.UsedBlocks, backend.TotalBlocks);
+        metrics.Scheduled(_waiting.Count, _running.Count, backend.UsedBlocks);
         return new ScheduledBatch(planned);
     }
 
@@ -96,11 +97,11 @@ internal sealed class Scheduler(IModelBackend backend, EngineOptions options, En
 
     // Room for s to run count more tokens; preempts the latest admitted running sequences that are not already in
     // this step until it fits, or s itself when no other is left.
-    private bool ReserveOrPreempt(SequenceState s, int count, List<ScheduledSequence> planned)
+    private bool ReserveOrPreempt(SequenceState s, int count, HashSet<SequenceState> inStep)
     {
         while (!backend.Reserve(s.Id, s.Computed + count))
         {
-            SequenceState victim = _running.LastOrDefault(r => r != s && !planned.Any(p => p.State == r)) ?? s;
+            SequenceState victim = _running.LastOrDefault(r => r != s && !inStep.Contains(r)) ?? s;
             Preempt(victim);
             if (victim == s) return false;
         }
