@@ -2,9 +2,11 @@ using System.CommandLine;
 using CodeGen.Model;
 using CodeGen.Server.Commands;
 
-// `server` serves the model over HTTP; `server generate` runs the engine once from the command line.
+// `server` serves the model over HTTP; `server generate` runs the engine once from the command line; `server check-prefixes`
+// shows what a syntax constraint decides.
 RootCommand root = ServeCommand.Create();
 root.Subcommands.Add(GenerateCommand.Create());
+root.Subcommands.Add(CheckPrefixesCommand.Create());
 
 try
 {

@@ -2,69 +2,145 @@ namespace CodeGen.Model.Sampling;
 
 /// <summary>
 /// Chooses the tokens of one sequence from float logits through a chain of processors: repetition, presence and
-/// frequency penalties, logit_bias, an optional constraint (the decoding slot), temperature, top-k and top-p, then
-/// the draw from its own seeded generator (same seed, same tokens). Returns the token with the distribution it
-/// was drawn from. top-p never sorts the vocabulary: it selects the most likely candidates first and widens only
-/// when they do not reach the mass. Call <see cref="Accept"/> with every token the sequence keeps.
+/// frequency penalties, logit_bias, temperature, top-k and top-p, then the draw from its own seeded generator (same
+/// seed, same tokens), and an optional constraint (<see cref="ITokenConstraint"/>) that judges only the candidates
+/// the draw would take: greedy decoding checks them in probability order and stops at the first allowed one;
+/// sampling draws from the nucleus, and a rejected draw is removed and the rest renormalised before drawing again
+/// (which samples the nucleus restricted to the allowed tokens exactly). When nothing in the nucleus is allowed the
+/// draw widens to the whole distribution; when <see cref="MaxConstraintChecks"/> candidates were rejected the
+/// sequence ends. top-p never sorts the vocabulary: it selects the most likely candidates first and widens only when
+/// they do not reach the mass. Call <see cref="Accept"/> with every token the sequence keeps.
 /// </summary>
 public sealed class Sampler
 {
+    /// <summary>Candidates the constraint may reject for one token before the sequence ends (a constraint deadlock).</summary>
+    public const int MaxConstraintChecks = 256;
+
     private const int FirstCandidates = 64;
+    private const int FirstConstrainedCandidates = 8;
 
     private readonly SamplingOptions _options;
-    private readonly ILogitsProcessor? _constraint;
+    private readonly ITokenConstraint? _constraint;
     private readonly Random _random;
-    private readonly HashSet<int> _seen;
+    private readonly Dictionary<int, int> _seenCounts = []; // prompt and generated tokens (repetition penalty)
     private readonly Dictionary<int, int> _generatedCounts = [];
     private readonly List<int> _generated = [];
+    private readonly List<int> _rejected = [];
     private float[] _scratch = [];
     private float[] _dense = []; // the last full-vocabulary distribution (reused: a 150k vocabulary is 600 KB a token)
 
     /// <summary>Creates a sampler for a sequence that starts with <paramref name="prompt"/>; validates the options.</summary>
-    public Sampler(SamplingOptions options, IReadOnlyList<int>? prompt = null, ILogitsProcessor? constraint = null)
+    public Sampler(SamplingOptions options, IReadOnlyList<int>? prompt = null, ITokenConstraint? constraint = null)
     {
         options.Validate();
         _options = options;
         _constraint = constraint;
         _random = options.Seed is int seed ? new Random(seed) : new Random();
-        _seen = prompt is null ? [] : [.. prompt];
+        foreach (int t in prompt ?? []) _seenCounts[t] = _seenCounts.GetValueOrDefault(t) + 1;
     }
 
     /// <summary>Tokens generated and accepted so far.</summary>
     public IReadOnlyList<int> Generated => _generated;
 
-    /// <summary>Records a token the sequence keeps (it counts for the penalties from now on).</summary>
+    /// <summary>Whether this sampler takes the argmax.</summary>
+    public bool IsGreedy => _options.IsGreedy;
+
+    /// <summary>Whether a constraint judges the candidates.</summary>
+    public bool IsConstrained => _constraint is not null;
+
+    /// <summary>Tokens the constraint rejected while drawing the last token (their probability went to the others).</summary>
+    public IReadOnlyList<int> LastRejected => _rejected;
+
+    /// <summary>Records a token the sequence keeps (it counts for the penalties and the constraint from now on).</summary>
     public void Accept(int token)
     {
-        _seen.Add(token);
+        _seenCounts[token] = _seenCounts.GetValueOrDefault(token) + 1;
         _generated.Add(token);
         _generatedCounts[token] = _generatedCounts.GetValueOrDefault(token) + 1;
+        _constraint?.Accept(token);
     }
 
-    /// <summary>Draws the next token from <paramref name="logits"/> (vocab); does not <see cref="Accept"/> it.</summary>
-    public SampledToken Sample(ReadOnlySpan<float> logits)
+    /// <summary>
+    /// Forgets the generated tokens from <paramref name="count"/> on (a draft model's rejected proposals). Only for a
+    /// sampler without a constraint, whose state is its penalties.
+    /// </summary>
+    public void Rollback(int count)
     {
-        if (_scratch.Length != logits.Length) _scratch = new float[logits.Length];
-        Span<float> scores = _scratch;
-        logits.CopyTo(scores);
-        ApplyPenalties(scores);
-        _constraint?.Process(scores, _generated);
+        if (_constraint is not null) throw new InvalidOperationException("a constrained sampler cannot roll back");
+        for (int i = _generated.Count - 1; i >= count; i--)
+        {
+            int t = _generated[i];
+            Decrement(_seenCounts, t);
+            Decrement(_generatedCounts, t);
+            _generated.RemoveAt(i);
+        }
+    }
 
-        int token;
-        TokenDistribution distribution;
+    /// <summary>Whether the constraint (if any) allows <paramref name="token"/> next.</summary>
+    public bool Allows(int token) => _constraint?.Allows(token) ?? true;
+
+    /// <summary>A uniform draw in [0, 1) from this sequence's generator (speculative acceptance tests).</summary>
+    public double NextUniform() => _random.NextDouble();
+
+    /// <summary>Draws the next token from <paramref name="logits"/> (vocab); does not <see cref="Accept"/> it.</summary>
+    public SampledToken Sample(ReadOnlySpan<float> logits) => Sample(logits, null);
+
+    /// <summary>
+    /// Draws the next token from <paramref name="logits"/>, never one of <paramref name="excluded"/> (tokens already
+    /// ruled out for this position, e.g. by a speculative verification); does not <see cref="Accept"/> it.
+    /// </summary>
+    public SampledToken Sample(ReadOnlySpan<float> logits, IReadOnlySet<int>? excluded)
+    {
+        Span<float> scores = Scores(logits);
+        _rejected.Clear();
+        if (_constraint is null && excluded is null)
+        {
+            if (_options.IsGreedy)
+            {
+                int best = ArgMax(scores);
+                return new SampledToken(best, LogSoftmaxAt(logits, best), new TokenDistribution([best], [1f]));
+            }
+            Scale(scores);
+            TokenDistribution distribution = Nucleus(scores, copy: false);
+            int token = Draw(distribution.Probabilities, distribution.Ids, 1.0);
+            return new SampledToken(token, LogSoftmaxAt(logits, token), distribution);
+        }
+        return _options.IsGreedy ? ConstrainedArgMax(logits, scores, excluded) : ConstrainedDraw(logits, scores, excluded);
+    }
+
+    /// <summary>
+    /// The distribution the next token would be drawn from without a constraint (penalties, bias, temperature, top-k,
+    /// top-p; a point mass on the argmax when greedy): the target's distribution in speculative rejection sampling.
+    /// A fresh array each call.
+    /// </summary>
+    public TokenDistribution Distribution(ReadOnlySpan<float> logits)
+    {
+        Span<float> scores = Scores(logits);
         if (_options.IsGreedy)
         {
-            token = ArgMax(scores);
-            distribution = new TokenDistribution([token], [1f]);
+            int best = ArgMax(scores);
+            return new TokenDistribution([best], [1f]);
         }
-        else
+        Scale(scores);
+        return Nucleus(scores, copy: true);
+    }
+
+    /// <summary>
+    /// The <paramref name="count"/> most likely tokens with their log-probabilities, most likely first: of the raw
+    /// logits, or, with a constraint, of the allowed tokens, over the tokens the last draw did not rule out.
+    /// </summary>
+    public KeyValuePair<int, float>[] Alternatives(ReadOnlySpan<float> logits, int count)
+    {
+        if (_constraint is null) return TopLogprobs(logits, count);
+        float logNormalizer = LogSumExpExcluding(logits, _rejected);
+        var result = new List<KeyValuePair<int, float>>(count);
+        int[] ids = TopCandidates(logits, Math.Min(logits.Length, Math.Max(count * 4, FirstConstrainedCandidates)));
+        foreach (int id in ids)
         {
-            float inverse = (float)(1.0 / _options.Temperature);
-            for (int i = 0; i < scores.Length; i++) scores[i] *= inverse;
-            distribution = Nucleus(scores);
-            token = Draw(distribution);
+            if (result.Count == count) break;
+            if (!_rejected.Contains(id) && _constraint.Allows(id)) result.Add(new(id, logits[id] - logNormalizer));
         }
-        return new SampledToken(token, LogSoftmaxAt(logits, token), distribution);
+        return [.. result];
     }
 
     /// <summary>The <paramref name="count"/> most likely tokens of the raw <paramref name="logits"/> with their log-probabilities, most likely first.</summary>
@@ -80,12 +156,101 @@ public sealed class Sampler
     /// <summary>log softmax of <paramref name="logits"/> at <paramref name="token"/>.</summary>
     public static float LogSoftmaxAt(ReadOnlySpan<float> logits, int token) => logits[token] - LogSumExp(logits);
 
+    // Greedy under a constraint: candidates in descending score, the first allowed one wins.
+    private SampledToken ConstrainedArgMax(ReadOnlySpan<float> logits, ReadOnlySpan<float> scores, IReadOnlySet<int>? excluded)
+    {
+        int want = Math.Min(FirstConstrainedCandidates, scores.Length);
+        int from = 0;
+        while (true)
+        {
+            int[] ids = TopCandidates(scores, want);
+            for (int i = from; i < ids.Length; i++)
+            {
+                int id = ids[i];
+                if (float.IsNegativeInfinity(scores[id])) return End(logits, "every remaining candidate has probability 0");
+                if (excluded?.Contains(id) != true && Allows(id))
+                {
+                    float logprob = logits[id] - LogSumExpExcluding(logits, _rejected);
+                    return new SampledToken(id, logprob, new TokenDistribution([id], [1f]));
+                }
+                _rejected.Add(id);
+                if (_rejected.Count >= MaxConstraintChecks) return End(logits, $"the constraint rejected the {MaxConstraintChecks} most likely tokens");
+            }
+            if (ids.Length == scores.Length) return End(logits, "the constraint allows no token of the vocabulary");
+            from = ids.Length;
+            want = Math.Min(scores.Length, want * 8);
+        }
+    }
+
+    // Sampling under a constraint: draw, and remove a rejected draw from the nucleus; widen to the whole distribution
+    // when the nucleus holds nothing allowed.
+    private SampledToken ConstrainedDraw(ReadOnlySpan<float> logits, Span<float> scores, IReadOnlySet<int>? excluded)
+    {
+        Scale(scores);
+        TokenDistribution nucleus = Nucleus(scores, copy: true);
+        bool dense = nucleus.Ids is null;
+        for (int pass = 0; pass < 2; pass++)
+        {
+            float[] p = nucleus.Probabilities;
+            int[]? ids = nucleus.Ids;
+            double remaining = 0;
+            for (int i = 0; i < p.Length; i++)
+            {
+                int id = ids is null ? i : ids[i];
+                if (excluded?.Contains(id) == true || _rejected.Contains(id)) p[i] = 0;
+                remaining += p[i];
+            }
+            while (remaining > 1e-12)
+            {
+                int token = Draw(p, ids, remaining);
+                if (Allows(token))
+                {
+                    var kept = new float[p.Length];
+                    for (int i = 0; i < p.Length; i++) kept[i] = (float)(p[i] / remaining);
+                    float logprob = logits[token] - LogSumExpExcluding(logits, _rejected);
+                    return new SampledToken(token, logprob, new TokenDistribution(ids, kept));
+                }
+                _rejected.Add(token);
+                int index = ids is null ? token : Array.IndexOf(ids, token);
+                remaining -= p[index];
+                p[index] = 0;
+                if (_rejected.Count >= MaxConstraintChecks) return End(logits, $"the constraint rejected {MaxConstraintChecks} drawn tokens");
+            }
+            if (dense) break;
+            // Nothing in the nucleus is allowed: widen to the whole temperature-scaled distribution.
+            var all = new float[scores.Length];
+            Softmax(scores, all);
+            nucleus = new TokenDistribution(null, all);
+            dense = true;
+        }
+        return End(logits, "the constraint allows no token the model gives any probability");
+    }
+
+    private SampledToken End(ReadOnlySpan<float> logits, string reason) =>
+        new(-1, float.NegativeInfinity, new TokenDistribution([], []), $"constraint: {reason}");
+
+    // The penalised, biased logits in the scratch buffer.
+    private Span<float> Scores(ReadOnlySpan<float> logits)
+    {
+        if (_scratch.Length != logits.Length) _scratch = new float[logits.Length];
+        Span<float> scores = _scratch;
+        logits.CopyTo(scores);
+        ApplyPenalties(scores);
+        return scores;
+    }
+
+    private void Scale(Span<float> scores)
+    {
+        float inverse = (float)(1.0 / _options.Temperature);
+        for (int i = 0; i < scores.Length; i++) scores[i] *= inverse;
+    }
+
     private void ApplyPenalties(Span<float> scores)
     {
         if (_options.RepetitionPenalty != 1.0)
         {
             float penalty = (float)_options.RepetitionPenalty;
-            foreach (int t in _seen)
+            foreach (int t in _seenCounts.Keys)
             {
                 if ((uint)t < (uint)scores.Length) scores[t] = scores[t] > 0 ? scores[t] / penalty : scores[t] * penalty;
             }
@@ -107,15 +272,15 @@ public sealed class Sampler
     }
 
     // Temperature-scaled scores → the kept candidates and their renormalised probabilities.
-    private TokenDistribution Nucleus(ReadOnlySpan<float> scores)
+    private TokenDistribution Nucleus(ReadOnlySpan<float> scores, bool copy)
     {
         bool topK = _options.TopK > 0 && _options.TopK < scores.Length;
         bool topP = _options.TopP < 1.0;
         if (!topK && !topP)
         {
-            if (_dense.Length != scores.Length) _dense = new float[scores.Length];
-            Softmax(scores, _dense);
-            return new TokenDistribution(null, _dense);
+            float[] dense = copy ? new float[scores.Length] : _dense.Length == scores.Length ? _dense : _dense = new float[scores.Length];
+            Softmax(scores, dense);
+            return new TokenDistribution(null, dense);
         }
 
         // Without top-k the nucleus mass is measured against the whole vocabulary (HF's order: top-k renormalises first).
@@ -158,10 +323,10 @@ public sealed class Sampler
         }
     }
 
-    private int Draw(TokenDistribution distribution)
+    // A draw from probabilities p (over ids, or indexed by token id when ids is null) that sum to total.
+    private int Draw(float[] p, int[]? ids, double total)
     {
-        float[] p = distribution.Probabilities;
-        double draw = _random.NextDouble();
+        double draw = _random.NextDouble() * total;
         int last = 0;
         for (int i = 0; i < p.Length; i++)
         {
@@ -170,7 +335,14 @@ public sealed class Sampler
             draw -= p[i];
             if (draw < 0) break;
         }
-        return distribution.Ids is null ? last : distribution.Ids[last];
+        return ids is null ? last : ids[last];
+    }
+
+    private static void Decrement(Dictionary<int, int> counts, int token)
+    {
+        int left = counts[token] - 1;
+        if (left == 0) counts.Remove(token);
+        else counts[token] = left;
     }
 
     private static int ArgMax(ReadOnlySpan<float> scores)
@@ -196,6 +368,25 @@ public sealed class Sampler
         if (float.IsNegativeInfinity(max)) return max;
         double sum = 0;
         foreach (float v in values) sum += Math.Exp(v - max);
+        return max + (float)Math.Log(sum);
+    }
+
+    // log Σ exp(values) over every index not in excluded (a constrained distribution's normaliser).
+    private static float LogSumExpExcluding(ReadOnlySpan<float> values, List<int> excluded)
+    {
+        if (excluded.Count == 0) return LogSumExp(values);
+        var skip = new HashSet<int>(excluded);
+        float max = float.NegativeInfinity;
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!skip.Contains(i)) max = Math.Max(max, values[i]);
+        }
+        if (float.IsNegativeInfinity(max)) return max;
+        double sum = 0;
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!skip.Contains(i)) sum += Math.Exp(values[i] - max);
+        }
         return max + (float)Math.Log(sum);
     }
 

@@ -217,6 +217,10 @@ public sealed class BpeTokenizer
     /// <summary>The token with id <paramref name="id"/> as stored in tokenizer.json (byte-level form for vocabulary entries).</summary>
     public string? IdToToken(int id) => (uint)id < (uint)_idToToken.Length ? _idToToken[id] : null;
 
+    /// <summary>Whether <paramref name="other"/> maps every id to the same token string (a draft model's tokenizer must).</summary>
+    public bool SameVocabulary(BpeTokenizer other) =>
+        VocabSize == other.VocabSize && _idToToken.AsSpan().SequenceEqual(other._idToToken);
+
     /// <summary>The bytes token <paramref name="id"/> stands for (UTF-8, possibly part of a character); empty for an unknown id. Decoding constraints read them.</summary>
     public ReadOnlySpan<byte> TokenBytes(int id) => GetTokenBytes(id, skipSpecialTokens: false);
 

@@ -17,8 +17,14 @@ internal sealed class EngineFlags
     private readonly Option<int> _maxStepTokens = new("--max-step-tokens") { Description = "Most tokens (prefill + decode) in one forward pass.", DefaultValueFactory = _ => 256 };
     private readonly Option<double> _requestTimeout = new("--request-timeout") { Description = "Seconds a request may run before it ends with a timeout.", DefaultValueFactory = _ => 300 };
 
+    private readonly Option<string?> _draftModel = new("--draft-model")
+    {
+        Description = "A smaller Hugging Face model directory with the same tokenizer, for speculative decoding (requests with \"speculative\": \"draft\").",
+    };
+
     public void AddTo(Command command)
     {
+        command.Options.Add(_draftModel);
         command.Options.Add(_kvCacheMemory);
         command.Options.Add(_maxContext);
         command.Options.Add(_blockSize);
@@ -34,6 +40,7 @@ internal sealed class EngineFlags
         return new EngineOptions
         {
             KvCacheMemory = parse.GetValue(_kvCacheMemory),
+            DraftModel = parse.GetValue(_draftModel),
             MaxContext = parse.GetValue(_maxContext),
             BlockSize = parse.GetValue(_blockSize),
             PrefillChunk = parse.GetValue(_prefillChunk),

@@ -36,7 +36,8 @@ internal static partial class CompletionEndpoints
                     throw new RequestValidationException("only ChatML chat templates (<|im_start|> ... <|im_end|>) are supported");
                 chatPrompt = ChatMl.Render;
             }
-            request = CompletionRequestParser.Parse(body.RootElement, host.Name, host.Config.VocabSize, host.MaxContext, host.Tokenizer, chatPrompt);
+            request = CompletionRequestParser.Parse(body.RootElement, host.Name, host.Config.VocabSize, host.MaxContext, host.Tokenizer, chatPrompt,
+                draftModel: host.DraftName is not null);
             if (chat) request = request with { Stop = [.. request.Stop, ChatMl.End] };
         }
         catch (RequestValidationException e)
@@ -67,7 +68,11 @@ internal static partial class CompletionEndpoints
                 LogitBias = request.LogitBias,
                 Seed = request.Seed is int seed ? seed + i : null,
             };
-            jobs[i] = new GenerationJob(requestId, request.PromptIds, request.MaxTokens, sampling, request.Stop, host.StopTokenIds, request.Logprobs);
+            jobs[i] = new GenerationJob(requestId, request.PromptIds, request.MaxTokens, sampling, request.Stop, host.StopTokenIds, request.Logprobs)
+            {
+                Constraint = request.Constraint is { } constraint ? new ConstraintRequest(constraint, request.ConstraintContext) : null,
+                Speculative = request.Speculative,
+            };
         }
         IReadOnlyList<ChannelReader<TokenEvent>>? readers = engine.TrySubmit(jobs, cancel.Token, out string? rejection);
         if (readers is null)

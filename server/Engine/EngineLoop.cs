@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using CodeGen.Model;
 using CodeGen.Server.Backends;
+using CodeGen.Server.Decoding.Speculative;
 using CodeGen.Server.Scheduling;
 
 namespace CodeGen.Server.Engine;
@@ -69,7 +70,7 @@ internal sealed partial class EngineLoop : IHostedService, IDisposable
             var channel = Channel.CreateUnbounded<TokenEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
             SequenceState? parent = first is not null && first.Job.PromptIds.SequenceEqual(job.PromptIds) ? first : null;
             var state = new SequenceState(Interlocked.Increment(ref _nextId), job, channel, _host.Tokenizer, cancellation, deadline,
-                () => Interlocked.Decrement(ref _inFlight), parent);
+                () => Interlocked.Decrement(ref _inFlight), parent, _metrics);
             first ??= state;
             readers.Add(channel.Reader);
             _incoming.Enqueue(state);
@@ -99,9 +100,11 @@ internal sealed partial class EngineLoop : IHostedService, IDisposable
     private void Run()
     {
         IModelBackend backend;
+        IModelBackend? draft;
         try
         {
             backend = _host.GetAsync().GetAwaiter().GetResult();
+            draft = _host.GetDraftAsync().GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is ModelLoadException or IOException or ArgumentException)
         {
@@ -111,6 +114,8 @@ internal sealed partial class EngineLoop : IHostedService, IDisposable
         }
         var scheduler = new Scheduler(backend, _options, _metrics);
         var runner = new ModelRunner(backend);
+        IDraftProposer[] proposers = draft is null ? [new NgramProposer()] : [new NgramProposer(), new DraftModelProposer(draft)];
+        using var speculation = new SpeculativeDecoding(proposers, backend.MaxContext);
         _metrics.KvCacheShape(backend.TotalBlocks, backend.BlockSize);
         while (!_stop.IsCancellationRequested)
         {
@@ -142,6 +147,7 @@ internal sealed partial class EngineLoop : IHostedService, IDisposable
             {
                 StepOutput output = runner.Execute(batch);
                 scheduler.Update(batch, output);
+                speculation.Propose(scheduler.RunningSequences);
             }
             catch (Exception e)
             {

@@ -18,6 +18,10 @@ internal sealed class EngineMetrics
     private readonly Counter _finished;
     private readonly Histogram _ttft;
     private readonly Histogram _itl;
+    private readonly Counter _draftTokens;
+    private readonly Counter _acceptedTokens;
+    private readonly Counter _rejections;
+    private readonly Histogram _constraintTime;
 
     public EngineMetrics()
     {
@@ -37,6 +41,11 @@ internal sealed class EngineMetrics
         double[] buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
         _ttft = f.CreateHistogram("codegen_time_to_first_token_seconds", "Time from arrival to the first generated token.", new HistogramConfiguration { Buckets = buckets });
         _itl = f.CreateHistogram("codegen_inter_token_latency_seconds", "Time between successive tokens of a sequence.", new HistogramConfiguration { Buckets = buckets });
+        _draftTokens = f.CreateCounter("codegen_spec_draft_tokens_total", "Tokens proposed by speculative decoding (draft model or n-gram) and verified by the target.");
+        _acceptedTokens = f.CreateCounter("codegen_spec_accepted_tokens_total", "Proposed tokens the target accepted.");
+        _rejections = f.CreateCounter("codegen_constraint_rejections_total", "Candidate tokens a syntax constraint rejected.");
+        _constraintTime = f.CreateHistogram("codegen_constraint_check_seconds", "Time of one syntax-constraint check of a candidate token.",
+            new HistogramConfiguration { Buckets = [0.00001, 0.00002, 0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05] });
     }
 
     public CollectorRegistry Registry { get; }
@@ -82,4 +91,23 @@ internal sealed class EngineMetrics
     public void InterToken(TimeSpan elapsed) => _itl.Observe(elapsed.TotalSeconds);
 
     public void Finished(string reason) => _finished.WithLabels(reason).Inc();
+
+    public double DraftTokens => _draftTokens.Value;
+
+    public double AcceptedDraftTokens => _acceptedTokens.Value;
+
+    public double ConstraintRejections => _rejections.Value;
+
+    public void Speculated(int drafted, int accepted)
+    {
+        if (drafted == 0) return;
+        _draftTokens.Inc(drafted);
+        _acceptedTokens.Inc(accepted);
+    }
+
+    public void ConstraintCheck(TimeSpan elapsed, bool viable)
+    {
+        _constraintTime.Observe(elapsed.TotalSeconds);
+        if (!viable) _rejections.Inc();
+    }
 }

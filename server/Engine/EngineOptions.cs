@@ -30,6 +30,9 @@ internal sealed record EngineOptions
     /// <summary>Most positions one sequence may hold (<c>--max-context</c>); null: the model's context.</summary>
     public int? MaxContext { get; init; }
 
+    /// <summary>A smaller model with the same tokenizer that proposes drafts for <c>speculative: "draft"</c> (<c>--draft-model</c>); null: none.</summary>
+    public string? DraftModel { get; init; }
+
     /// <summary>Largest accepted request body in bytes. Default 4 MiB.</summary>
     public long MaxBodyBytes { get; init; } = 4L << 20;
 

@@ -1,4 +1,6 @@
 using CodeGen.Model.Sampling;
+using CodeGen.Server.Constraints;
+using CodeGen.Server.Decoding;
 
 namespace CodeGen.Server.Engine;
 
@@ -21,7 +23,16 @@ internal sealed record GenerationJob(
 {
     /// <summary>Called with (position, logits) for every position the sequence runs, prompt included (<c>server generate --print-logits</c>); null for none.</summary>
     public LogitsObserver? ObserveLogits { get; init; }
+
+    /// <summary>The syntax constraint and the code before the cursor it starts from (<c>constrain</c>), or null for none.</summary>
+    public ConstraintRequest? Constraint { get; init; }
+
+    /// <summary>How drafts are proposed (<c>speculative</c>). Default none.</summary>
+    public SpeculativeMode Speculative { get; init; }
 }
+
+/// <summary>A request's syntax constraint: the language and the code text the completion continues.</summary>
+internal sealed record ConstraintRequest(ISyntaxConstraint Language, string Context);
 
 /// <summary>Receives a sequence's logits at one position.</summary>
 internal delegate void LogitsObserver(int position, ReadOnlySpan<float> logits);

@@ -16,6 +16,7 @@ namespace CodeGen.Server.Engine;
 internal sealed class ModelHost : IDisposable
 {
     private readonly Task<IModelBackend> _loading;
+    private readonly Task<IModelBackend?> _draft = Task.FromResult<IModelBackend?>(null);
 
     /// <param name="directory">Hugging Face model directory.</param>
     /// <param name="dtype">Weight dtype.</param>
@@ -41,6 +42,15 @@ internal sealed class ModelHost : IDisposable
         PeftAdapter? adapter = adapterDirectory is null ? null : PeftAdapter.Load(adapterDirectory);
         AdapterName = adapterDirectory is null ? null : Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(adapterDirectory)));
         int blocks = KvBlocks;
+        if (engine.DraftModel is string draftDirectory)
+        {
+            ModelConfig draftConfig = ModelConfig.Load(draftDirectory);
+            CheckDraft(draftDirectory, draftConfig);
+            int draftBlocks = engine.MaxBatch * ((MaxContext + engine.BlockSize - 1) / engine.BlockSize + 1);
+            DraftName = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(draftDirectory)));
+            _draft = Task.Run<IModelBackend?>(() =>
+                new TorchBackend(CausalLM.Load(draftDirectory, dtype, device), Tokenizer, draftBlocks, engine.BlockSize, MaxContext, engine.PrefixCache));
+        }
         _loading = Task.Run(() =>
         {
             using (adapter)
@@ -89,6 +99,24 @@ internal sealed class ModelHost : IDisposable
     /// <summary>Waits for the backend.</summary>
     public Task<IModelBackend> GetAsync() => _loading;
 
+    /// <summary>Waits for the draft model's backend (null when no <c>--draft-model</c> was given).</summary>
+    public Task<IModelBackend?> GetDraftAsync() => _draft;
+
+    /// <summary>The draft model's directory name, or null.</summary>
+    public string? DraftName { get; }
+
+    // A draft must speak the target's tokens: the same vocabulary size and, when both have one, the same tokenizer.json.
+    private void CheckDraft(string draftDirectory, ModelConfig draft)
+    {
+        if (draft.VocabSize != Config.VocabSize)
+            throw new ArgumentException($"--draft-model {draftDirectory}: vocabulary of {draft.VocabSize} tokens, the model's has {Config.VocabSize}; a draft needs the same tokenizer");
+        string draftTokenizer = Path.Combine(draftDirectory, "tokenizer.json");
+        string tokenizer = Path.Combine(Directory, "tokenizer.json");
+        if (File.Exists(draftTokenizer) && File.Exists(tokenizer)
+            && !BpeTokenizer.Load(draftTokenizer).SameVocabulary(Tokenizer!))
+            throw new ArgumentException($"--draft-model {draftDirectory}: its tokenizer.json differs from the model's; a draft needs the same tokenizer");
+    }
+
     /// <summary>
     /// Blocks for the pool: <c>--kv-cache-memory</c> bytes, or a fraction of available memory; by default a quarter of
     /// it, but no more than max-batch sequences of the full context need (plus one block each).
@@ -118,5 +146,6 @@ internal sealed class ModelHost : IDisposable
     public void Dispose()
     {
         if (_loading.IsCompletedSuccessfully) _loading.Result.Dispose();
+        if (_draft.IsCompletedSuccessfully) _draft.Result?.Dispose();
     }
 }

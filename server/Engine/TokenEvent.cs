@@ -7,10 +7,12 @@ namespace CodeGen.Server.Engine;
 /// <param name="TopLogprobs">The most likely alternatives (token text, log-probability), when asked for.</param>
 /// <param name="FinishReason">"stop", "length", "cancelled", "timeout" or "error" on the last event, else null.</param>
 /// <param name="Error">The error message when FinishReason is "error".</param>
+/// <param name="StopReason">Why a "stop" came from the engine rather than a stop sequence or EOS (a constraint that allowed nothing), else null.</param>
 internal sealed record TokenEvent(
     int TokenId,
     string Text,
     float? Logprob,
     IReadOnlyList<KeyValuePair<string, float>>? TopLogprobs,
     string? FinishReason,
-    string? Error = null);
+    string? Error = null,
+    string? StopReason = null);

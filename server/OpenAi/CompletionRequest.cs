@@ -1,3 +1,6 @@
+using CodeGen.Server.Constraints;
+using CodeGen.Server.Decoding;
+
 namespace CodeGen.Server.OpenAi;
 
 /// <summary>A validated /v1/completions (or chat) request.</summary>
@@ -21,4 +24,7 @@ internal sealed record CompletionRequest
     public int? Seed { get; init; }
     public int? Logprobs { get; init; }
     public bool Echo { get; init; }
+    public ISyntaxConstraint? Constraint { get; init; }
+    public string ConstraintContext { get; init; } = "";
+    public SpeculativeMode Speculative { get; init; }
 }

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using CodeGen.Model.Tokenization;
+using CodeGen.Server.Constraints;
+using CodeGen.Server.Decoding;
 
 namespace CodeGen.Server.OpenAi;
 
@@ -29,8 +31,9 @@ internal static class CompletionRequestParser
     ];
 
     /// <summary>Parses a completions body; <paramref name="chatPrompt"/> renders chat messages when given (chat endpoint).</summary>
+    /// <param name="draftModel">Whether the server has a draft model (<c>speculative: "draft"</c>).</param>
     public static CompletionRequest Parse(JsonElement root, string modelName, int vocabSize, int context, BpeTokenizer? tokenizer,
-        Func<JsonElement, string>? chatPrompt = null)
+        Func<JsonElement, string>? chatPrompt = null, bool draftModel = false)
     {
         if (root.ValueKind != JsonValueKind.Object) throw new RequestValidationException("request body must be a JSON object");
         HashSet<string> known = chatPrompt is null ? CompletionFields : ChatFields;
@@ -47,12 +50,8 @@ internal static class CompletionRequestParser
         string? model = OptionalString(root, "model");
         if (model is not null && model != modelName)
             throw new RequestValidationException($"model '{model}' is not served here; this server serves '{modelName}'");
-        foreach ((string field, string what) in new[] { ("constrain", "constrained decoding"), ("speculative", "speculative decoding") })
-        {
-            string? value = OptionalString(root, field);
-            if (value is not null && value != "none")
-                throw new RequestValidationException($"{field}: '{value}' is not available yet ({what} is not implemented); use \"none\"");
-        }
+        ISyntaxConstraint? constraint = Constraint(root, tokenizer);
+        SpeculativeMode speculative = Speculative(root, draftModel);
 
         List<int> ids;
         string promptText;
@@ -76,6 +75,10 @@ internal static class CompletionRequestParser
         }
         if (ids.Count >= context)
             throw new RequestValidationException($"prompt has {ids.Count} tokens; the model's context is {context} tokens, leaving no room to generate");
+        // The constraint continues the code before the cursor: the prompt (chat: the reply alone is the code).
+        string constraintContext = chatPrompt is null ? promptText : "";
+        if (constraint is not null && constraint.Begin(constraintContext).Check("") is { Viable: false } verdict)
+            throw new RequestValidationException($"constrain: the prompt is not the beginning of valid {constraint.Name} code ({verdict.Reason}), so no completion can satisfy the constraint");
 
         int maxTokens = OptionalInt(root, chatPrompt is null ? "max_tokens" : "max_completion_tokens") ?? OptionalInt(root, "max_tokens") ?? 16;
         if (maxTokens < 0) throw new RequestValidationException($"max_tokens must be >= 0, got {maxTokens}");
@@ -118,6 +121,34 @@ internal static class CompletionRequestParser
             Seed = OptionalInt(root, "seed"),
             Logprobs = logprobs,
             Echo = OptionalBool(root, "echo") ?? false,
+            Constraint = constraint,
+            ConstraintContext = constraintContext,
+            Speculative = speculative,
+        };
+    }
+
+    private static ISyntaxConstraint? Constraint(JsonElement root, BpeTokenizer? tokenizer)
+    {
+        string? value = OptionalString(root, "constrain");
+        if (value is null or "none") return null;
+        if (value == "csharp-typed")
+            throw new RequestValidationException("constrain: 'csharp-typed' is not available yet (type-aware decoding is not implemented); use \"csharp\" or \"none\"");
+        ISyntaxConstraint constraint = SyntaxConstraints.Find(value)
+            ?? throw new RequestValidationException($"constrain: '{value}' is not one of none, {string.Join(", ", SyntaxConstraints.Names)}");
+        if (tokenizer is null) throw new RequestValidationException("constrain: this model has no tokenizer.json, so its tokens' text is unknown");
+        return constraint;
+    }
+
+    private static SpeculativeMode Speculative(JsonElement root, bool draftModel)
+    {
+        string? value = OptionalString(root, "speculative");
+        return value switch
+        {
+            null or "none" => SpeculativeMode.None,
+            "ngram" => SpeculativeMode.Ngram,
+            "draft" when draftModel => SpeculativeMode.Draft,
+            "draft" => throw new RequestValidationException("speculative: 'draft' needs a draft model: start the server with --draft-model DIR, or use \"ngram\""),
+            _ => throw new RequestValidationException($"speculative: '{value}' is not one of none, draft, ngram"),
         };
     }
 

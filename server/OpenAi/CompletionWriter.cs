@@ -21,7 +21,7 @@ internal sealed class CompletionWriter(string id, string model, bool chat, Compl
         {
             var text = new StringBuilder(request.Echo && !chat ? request.PromptText : "");
             var logprobs = new LogprobsBuilder(text.Length);
-            string? finish = null, error = null;
+            string? finish = null, error = null, stopReason = null;
             await foreach (TokenEvent e in readers[index].ReadAllAsync(cancellation))
             {
                 if (e.TokenId >= 0)
@@ -32,6 +32,7 @@ internal sealed class CompletionWriter(string id, string model, bool chat, Compl
                 text.Append(e.Text);
                 finish = e.FinishReason ?? finish;
                 error = e.Error ?? error;
+                stopReason = e.StopReason ?? stopReason;
             }
             if (finish is "error" or "timeout" or null)
             {
@@ -41,7 +42,7 @@ internal sealed class CompletionWriter(string id, string model, bool chat, Compl
                 return;
             }
             if (finish == "cancelled") return;
-            choices.Add(Choice(index, text.ToString(), finish, request.Logprobs is null ? null : logprobs.Build(), delta: false));
+            choices.Add(Choice(index, text.ToString(), finish, request.Logprobs is null ? null : logprobs.Build(), delta: false, stopReason));
         }
         var body = Envelope(chat ? "chat.completion" : "text_completion", choices);
         body["usage"] = Usage(completionTokens);
@@ -88,7 +89,7 @@ internal sealed class CompletionWriter(string id, string model, bool chat, Compl
             if (e.TokenId >= 0) completionTokens++;
             offsets[index] += e.Text.Length;
             if (e.Text.Length == 0 && e.FinishReason is null && logprobs is null) continue;
-            await SendAsync(context, Chunk(index, e.Text, e.FinishReason, logprobs), cancellation);
+            await SendAsync(context, Chunk(index, e.Text, e.FinishReason, logprobs, e.StopReason), cancellation);
         }
         await pump;
         if (request.IncludeUsage)
@@ -108,8 +109,8 @@ internal sealed class CompletionWriter(string id, string model, bool chat, Compl
         ["total_tokens"] = request.PromptIds.Count + completionTokens,
     };
 
-    private JsonObject Chunk(int index, string text, string? finish, JsonObject? logprobs) =>
-        Envelope(chat ? "chat.completion.chunk" : "text_completion", new JsonArray(Choice(index, text, finish, logprobs, delta: true)));
+    private JsonObject Chunk(int index, string text, string? finish, JsonObject? logprobs, string? stopReason = null) =>
+        Envelope(chat ? "chat.completion.chunk" : "text_completion", new JsonArray(Choice(index, text, finish, logprobs, delta: true, stopReason)));
 
     private JsonObject Envelope(string kind, JsonArray choices) => new()
     {
@@ -120,13 +121,15 @@ internal sealed class CompletionWriter(string id, string model, bool chat, Compl
         ["choices"] = choices,
     };
 
-    private JsonObject Choice(int index, string text, string? finish, JsonObject? logprobs, bool delta)
+    // stop_reason (as vLLM's choices carry it): why the engine stopped a constrained completion that could not go on.
+    private JsonObject Choice(int index, string text, string? finish, JsonObject? logprobs, bool delta, string? stopReason = null)
     {
         var choice = new JsonObject { ["index"] = index };
         if (chat) choice[delta ? "delta" : "message"] = delta ? new JsonObject { ["content"] = text } : new JsonObject { ["role"] = "assistant", ["content"] = text };
         else choice["text"] = text;
         choice["logprobs"] = logprobs;
         choice["finish_reason"] = finish;
+        if (stopReason is not null) choice["stop_reason"] = stopReason;
         return choice;
     }
 

@@ -15,6 +15,9 @@ namespace CodeGen.Server.Scheduling;
 /// </summary>
 internal sealed class Scheduler(IModelBackend backend, EngineOptions options, EngineMetrics metrics)
 {
+    /// <summary>Most drafts a sequence proposes in one step (its length adapts between 1 and this to the acceptance).</summary>
+    public const int MaxDraftLength = 8;
+
     private readonly LinkedList<SequenceState> _waiting = new();
     private readonly List<SequenceState> _running = [];
 
@@ -23,6 +26,9 @@ internal sealed class Scheduler(IModelBackend backend, EngineOptions options, En
     public int Running => _running.Count;
 
     public bool IsIdle => _waiting.Count == 0 && _running.Count == 0;
+
+    /// <summary>The running sequences (the speculative proposers read them between steps).</summary>
+    public IReadOnlyList<SequenceState> RunningSequences => _running;
 
     public void Enqueue(SequenceState sequence)
     {
@@ -53,10 +59,15 @@ internal sealed class Scheduler(IModelBackend backend, EngineOptions options, En
             {
                 if (!s.IsRunning || (s.Pending == 1) != decoding) continue;
                 int count = Math.Min(Math.Min(s.Pending, options.PrefillChunk), budget);
-                if (count <= 0 || !ReserveOrPreempt(s, count, inStep)) continue;
-                planned.Add(new ScheduledSequence(s, count));
+                // Drafts ride along only when the budget and free memory have room for them: they never preempt.
+                int drafts = decoding ? Math.Min(s.Drafts.Count, budget - 1) : 0;
+                if (drafts > 0 && !backend.Reserve(s.Id, s.Computed + 1 + drafts)) drafts = 0;
+                s.Drafts.RemoveRange(drafts, s.Drafts.Count - drafts);
+                s.DraftDistributions.RemoveRange(drafts, s.DraftDistributions.Count - drafts);
+                if (count <= 0 || (drafts == 0 && !ReserveOrPreempt(s, count, inStep))) continue;
+                planned.Add(new ScheduledSequence(s, count + drafts, drafts));
                 inStep.Add(s);
-                budget -= count;
+                budget -= count + drafts;
             }
         }
         Admit(planned, ref budget);
@@ -69,13 +80,28 @@ internal sealed class Scheduler(IModelBackend backend, EngineOptions options, En
     {
         for (int i = 0; i < batch.Sequences.Count; i++)
         {
-            (SequenceState s, int count) = batch.Sequences[i];
+            (SequenceState s, int count, int drafts) = batch.Sequences[i];
             if (s.IsFinished) continue;
             int before = s.Computed;
             s.Computed += count;
             int prefilled = Math.Min(s.Computed, s.PromptLength) - before;
             if (prefilled > 0) metrics.PrefillTokens(prefilled);
-            if (output.Sampled.TryGetValue(i, out SampledStep? sampled)) Accept(s, sampled);
+            if (drafts > 0 && output.Sampled.TryGetValue(i, out SampledRun? verified))
+            {
+                // The KV keeps the pending token and the accepted drafts; the rejected ones are dropped.
+                s.Computed = before + count - drafts + verified.AcceptedDrafts;
+                if (verified.AcceptedDrafts < drafts) backend.Truncate(s.Id, s.Computed);
+                metrics.Speculated(drafts, verified.AcceptedDrafts);
+                s.DraftLength = verified.AcceptedDrafts == drafts ? Math.Min(s.DraftLength + 1, MaxDraftLength) : Math.Max(1, verified.AcceptedDrafts + 1);
+            }
+            s.Drafts.Clear();
+            s.DraftDistributions.Clear();
+            if (!output.Sampled.TryGetValue(i, out SampledRun? run)) continue;
+            foreach (SampledStep step in run.Steps)
+            {
+                Accept(s, step);
+                if (s.IsFinished) break;
+            }
         }
     }
 
@@ -163,6 +189,8 @@ internal sealed class Scheduler(IModelBackend backend, EngineOptions options, En
         backend.Release(s.Id);
         s.IsRunning = false;
         s.Computed = 0;
+        s.Drafts.Clear();
+        s.DraftDistributions.Clear();
         _running.Remove(s);
         _waiting.AddFirst(s);
         metrics.Preempted();
@@ -177,30 +205,40 @@ internal sealed class Scheduler(IModelBackend backend, EngineOptions options, En
         metrics.TokenGenerated();
 
         SampledToken token = sampled.Token;
+        if (token.IsEnd)
+        {
+            Finish(s, "stop", stopReason: token.EndReason);
+            return;
+        }
         if (s.Job.StopTokenIds.Contains(token.TokenId))
         {
             Finish(s, "stop");
             return;
         }
         s.Tokens.Add(token.TokenId);
-        s.Sampler.Accept(token.TokenId);
         s.Generated++;
-        string text = s.Stops.Append(s.Decoder?.Push(token.TokenId) ?? "");
+        string decoded = s.Decoder?.Push(token.TokenId) ?? "";
+        // A constrained completion that closed its block ends there: the text after that point is not part of it.
+        int? completedAt = s.Constraint?.CompletedAt;
+        if (completedAt is int at) decoded = decoded[..Math.Clamp(at - s.TextLength, 0, decoded.Length)];
+        s.TextLength += decoded.Length;
+        string text = s.Stops.Append(decoded);
         var top = sampled.Top?.Select(p => new KeyValuePair<string, float>(TokenText(p.Key), p.Value)).ToArray();
         s.Output.Writer.TryWrite(new TokenEvent(token.TokenId, text, token.Logprob, top, null));
         if (s.Stops.Stopped) Finish(s, "stop");
+        else if (completedAt is not null) Finish(s, "stop", flushDecoder: false);
         else if (s.Generated >= s.Job.MaxTokens || s.Tokens.Count >= backend.MaxContext) Finish(s, "length");
     }
 
     private string TokenText(int id) => backend.Tokenizer?.Decode([id]) ?? "";
 
-    private void Finish(SequenceState s, string reason, string? error = null)
+    private void Finish(SequenceState s, string reason, string? error = null, string? stopReason = null, bool flushDecoder = true)
     {
         if (s.IsFinished) return;
         if (reason is "stop" or "length")
         {
-            string rest = s.Stops.Append(s.Decoder?.Flush() ?? "") + s.Stops.Flush();
-            s.Output.Writer.TryWrite(new TokenEvent(-1, rest, null, null, reason));
+            string rest = s.Stops.Append(flushDecoder ? s.Decoder?.Flush() ?? "" : "") + s.Stops.Flush();
+            s.Output.Writer.TryWrite(new TokenEvent(-1, rest, null, null, reason, StopReason: stopReason));
         }
         else
         {

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using CodeGen.Model.Sampling;
 using CodeGen.Model.Tokenization;
+using CodeGen.Server.Decoding;
 using CodeGen.Server.Engine;
 
 namespace CodeGen.Server.Scheduling;
@@ -11,7 +12,7 @@ internal sealed class SequenceState
     private Action? _releaseAdmission;
 
     public SequenceState(long id, GenerationJob job, Channel<TokenEvent> output, BpeTokenizer? tokenizer, CancellationToken cancellation,
-        DateTime deadline, Action releaseAdmission, SequenceState? parent = null)
+        DateTime deadline, Action releaseAdmission, SequenceState? parent = null, EngineMetrics? metrics = null)
     {
         Id = id;
         Job = job;
@@ -21,7 +22,9 @@ internal sealed class SequenceState
         Parent = parent;
         _releaseAdmission = releaseAdmission;
         Tokens = [.. job.PromptIds];
-        Sampler = new Sampler(job.Sampling, job.PromptIds);
+        if (job.Constraint is { } constraint && tokenizer is not null)
+            Constraint = new SyntaxTokenConstraint(constraint.Language.Begin(constraint.Context), tokenizer, job.StopTokenIds, metrics);
+        Sampler = new Sampler(job.Sampling, job.PromptIds, Constraint);
         Decoder = tokenizer?.CreateStreamingDecoder(skipSpecialTokens: true);
         Stops = new StopSequenceMatcher(job.StopSequences);
         Enqueued = DateTime.UtcNow;
@@ -51,6 +54,21 @@ internal sealed class SequenceState
     public int PromptLength => Job.PromptIds.Count;
 
     public Sampler Sampler { get; }
+
+    /// <summary>The syntax constraint in the sampler's slot, or null.</summary>
+    public SyntaxTokenConstraint? Constraint { get; }
+
+    /// <summary>Proposed tokens to verify after the pending one in the next step (speculative decoding); empty for plain decoding.</summary>
+    public List<int> Drafts { get; } = [];
+
+    /// <summary>The draft distributions of <see cref="Drafts"/> (null entries: a deterministic proposal such as an n-gram's).</summary>
+    public List<TokenDistribution?> DraftDistributions { get; } = [];
+
+    /// <summary>Drafts to propose next time, adapted to the recent acceptance (speculative decoding).</summary>
+    public int DraftLength { get; set; } = 4;
+
+    /// <summary>Characters of generated text streamed so far (where a completed constraint cuts the text).</summary>
+    public int TextLength { get; set; }
 
     public StreamingDecoder? Decoder { get; }
 

@@ -113,15 +113,67 @@ public sealed class SamplerTests
     }
 
     [Fact]
-    public void Sample_Constraint_MasksBeforeTheDraw()
+    public void Sample_GreedyWithConstraint_ChecksCandidatesInOrderAndStopsAtTheFirstAllowed()
     {
         float[] logits = Logits(3f, 2f, 1f, 0f);
-        var sampler = new Sampler(SamplingOptions.Greedy, constraint: new Disallow(0, 1));
+        var constraint = new Disallow(0, 1);
+        var sampler = new Sampler(SamplingOptions.Greedy, constraint: constraint);
         SampledToken token = sampler.Sample(logits);
         Assert.Equal(2, token.TokenId);
-        // The reported logprob is the model's (raw logits), the distribution the point mass drawn from.
-        Assert.Equal(Sampler.LogSoftmaxAt(logits, 2), token.Logprob, 1e-6f);
+        Assert.Equal(3, constraint.Checks); // 0 and 1 rejected, 2 allowed; 3 never asked
+        Assert.Equal([0, 1], sampler.LastRejected);
+        // The logprob is that of the distribution after the mask: the rejected tokens' mass goes to the others.
+        Assert.Equal(1 - Math.Log(Math.Exp(1) + Math.Exp(0)), token.Logprob, 1e-5);
         Assert.Equal(1f, token.Distribution.Probability(2));
+    }
+
+    [Fact]
+    public void Sample_SamplingWithConstraint_DrawsTheAllowedTokensInProportion()
+    {
+        // p = (0.4, 0.3, 0.2, 0.1); token 0 disallowed: the allowed ones must come out as 0.5, 0.333, 0.167.
+        float[] logits = Logits(MathF.Log(0.4f), MathF.Log(0.3f), MathF.Log(0.2f), MathF.Log(0.1f));
+        var sampler = new Sampler(new SamplingOptions { Temperature = 1.0, Seed = 7 }, constraint: new Disallow(0));
+        var counts = new int[4];
+        const int draws = 20_000;
+        for (int i = 0; i < draws; i++) counts[sampler.Sample(logits).TokenId]++;
+        Assert.Equal(0, counts[0]);
+        Assert.Equal(0.5, counts[1] / (double)draws, 0.015);
+        Assert.Equal(1 / 3.0, counts[2] / (double)draws, 0.015);
+        Assert.Equal(1 / 6.0, counts[3] / (double)draws, 0.015);
+        SampledToken last = sampler.Sample(logits);
+        Assert.Equal(0f, last.Distribution.Probability(0));
+    }
+
+    [Fact]
+    public void Sample_NothingInTheNucleusAllowed_WidensToTheWholeDistribution()
+    {
+        float[] logits = Logits(5f, 4f, 0f, -1f);
+        var sampler = new Sampler(new SamplingOptions { Temperature = 1.0, TopK = 2, Seed = 3 }, constraint: new Disallow(0, 1));
+        int token = sampler.Sample(logits).TokenId;
+        Assert.Contains(token, new[] { 2, 3 });
+    }
+
+    [Fact]
+    public void Sample_ConstraintAllowsNothing_EndsWithAReason()
+    {
+        float[] logits = Logits(1f, 2f, 3f);
+        var sampler = new Sampler(SamplingOptions.Greedy, constraint: new Disallow(0, 1, 2));
+        SampledToken token = sampler.Sample(logits);
+        Assert.True(token.IsEnd);
+        Assert.Equal("constraint: the constraint allows no token of the vocabulary", token.EndReason);
+    }
+
+    [Fact]
+    public void Rollback_ForgetsRejectedDraftsForThePenalties()
+    {
+        float[] logits = Logits(2f, 1.9f);
+        var options = new SamplingOptions { Temperature = 0, FrequencyPenalty = 1 };
+        var sampler = new Sampler(options);
+        sampler.Accept(0);
+        Assert.Equal(1, sampler.Sample(logits).TokenId); // token 0 penalised by 1
+        sampler.Rollback(0);
+        Assert.Empty(sampler.Generated);
+        Assert.Equal(0, sampler.Sample(logits).TokenId);
     }
 
     [Fact]
@@ -157,11 +209,18 @@ public sealed class SamplerTests
         Assert.Equal(1 - z, top[1].Value, 1e-5);
     }
 
-    private sealed class Disallow(params int[] tokens) : ILogitsProcessor
+    private sealed class Disallow(params int[] tokens) : ITokenConstraint
     {
-        public void Process(Span<float> logits, IReadOnlyList<int> generated)
+        public int Checks { get; private set; }
+
+        public bool Allows(int token)
         {
-            foreach (int t in tokens) logits[t] = float.NegativeInfinity;
+            Checks++;
+            return !tokens.Contains(token);
+        }
+
+        public void Accept(int token)
+        {
         }
     }
 }
