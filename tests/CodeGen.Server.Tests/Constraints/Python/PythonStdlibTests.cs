@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Text.Json;
+using CodeGen.Server.Constraints;
+using CodeGen.Server.Constraints.Python;
+using Xunit.Abstractions;
+
+namespace CodeGen.Server.Tests.Constraints.Python;
+
+public sealed class PythonStdlibTests(ITestOutputHelper output)
+{
+    private const string Parse = """
+        import ast, json, sys, warnings
+        warnings.simplefilter('ignore')
+        result = []
+        for text in json.load(sys.stdin):
+            try:
+                compile(text, '<text>', 'exec', ast.PyCF_ONLY_AST, dont_inherit=True)
+                result.append(True)
+            except (SyntaxError, ValueError):
+                result.append(False)
+        json.dump(result, sys.stdout)
+        """;
+
+    private static readonly string[] Mutations =
+    [
+        ")", "]", "}", "(", "\n", "'", "\"", "\"\"\"", "  ", "\t", "\n    ", "\n  x = 1\n", "else:", "\nelse:\n    pass\n", "elif x:",
+        "\nexcept:\n", ",", "\\", "=", ".", "f'{", "f'}'", "$", ":\n", "\nin x\n", "**", "\n@d\n", "b'\u00e9'", "\ntry:\n    pass\n",
+    ];
+
+    private static readonly string[] CharTexts = Enumerable.Range(0, 128).Select(c => ((char)c).ToString()).ToArray();
+
+    [Fact]
+    public void Check_EveryPrefixOfSampledStdlibFunctions_IsViable()
+    {
+        StdlibFunctions sample = StdlibFunctions.Sample;
+        Assert.True(sample.Functions.Count > 1000, $"only {sample.Functions.Count} functions in {sample.Files} files of {StdlibFunctions.Root}");
+        AssertEveryPrefixViable(sample, withContexts: true);
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void Check_EveryPrefixOfAllStdlibFunctions_IsViable()
+    {
+        var load = Stopwatch.StartNew();
+        StdlibFunctions all = StdlibFunctions.Load(stride: 1);
+        output.WriteLine($"extracted in {load.Elapsed.TotalSeconds:F1} s");
+        AssertEveryPrefixViable(all, withContexts: true);
+    }
+
+    [Fact]
+    public void Check_MutatedStdlibFunctions_WhatItRejectsPythonRejects()
+    {
+        var random = new Random(11);
+        var rejected = new List<string>();
+        var accepted = new List<string>();
+        foreach (string function in StdlibFunctions.Sample.Functions.Take(600))
+        {
+            int at = random.Next(function.Length + 1);
+            string mutated = function[..at] + Mutations[random.Next(Mutations.Length)] + function[at..];
+            IPrefixChecker checker = new PythonSyntaxConstraint().Begin("");
+            int? rejectedAt = null;
+            for (int i = 0; i < mutated.Length && rejectedAt == null; i++)
+            {
+                string next = Char(mutated[i]);
+                if (checker.Check(next).Viable)
+                {
+                    checker.Append(next);
+                }
+                else
+                {
+                    rejectedAt = i;
+                }
+            }
+            if (rejectedAt is int offset)
+            {
+                // The rejected prefix and the whole mutated text (one of its completions) must both fail to parse.
+                rejected.Add(mutated[..(offset + 1)]);
+                rejected.Add(mutated);
+            }
+            else
+            {
+                accepted.Add(mutated);
+            }
+        }
+        bool[] rejectedParse = ParseWithPython(rejected);
+        bool[] acceptedParse = ParseWithPython(accepted);
+        output.WriteLine($"{rejected.Count / 2} mutated functions rejected, {accepted.Count} accepted, of which Python rejects {acceptedParse.Count(p => !p)} (misses)");
+        Assert.True(rejected.Count / 2 > 200, $"only {rejected.Count / 2} of 600 mutations rejected");
+        string[] parsedAnyway = rejected.Where((text, i) => rejectedParse[i]).Take(5).ToArray();
+        Assert.True(parsedAnyway.Length == 0, "rejected but Python parses:\n" + string.Join("\n-----\n", parsedAnyway));
+    }
+
+    private void AssertEveryPrefixViable(StdlibFunctions functions, bool withContexts)
+    {
+        var failures = new List<string>();
+        long prefixes = 0;
+        var clock = Stopwatch.StartNew();
+        foreach (string function in functions.Functions)
+        {
+            IPrefixChecker checker = new PythonSyntaxConstraint().Begin("");
+            for (int i = 0; i < function.Length; i++)
+            {
+                string next = Char(function[i]);
+                PrefixVerdict verdict = checker.Check(next);
+                prefixes++;
+                if (!verdict.Viable)
+                {
+                    failures.Add($"{verdict.Reason} (prefix of {i + 1} chars) in:\n{function}");
+                    break;
+                }
+                checker.Append(next);
+            }
+        }
+        TimeSpan byCharacter = clock.Elapsed;
+        if (withContexts)
+        {
+            // The same texts through a context: cut each at a third of its length, Begin there, Check the rest at once.
+            foreach (string function in functions.Functions)
+            {
+                int cut = function.Length / 3;
+                var checker = (PythonPrefixChecker)new PythonSyntaxConstraint().Begin(function[..cut]);
+                PrefixVerdict verdict = checker.Check(function[cut..]);
+                if (checker.ContextReason != null || !verdict.Viable)
+                {
+                    failures.Add($"{checker.ContextReason ?? verdict.Reason} (context of {cut} chars) in:\n{function}");
+                }
+            }
+        }
+        output.WriteLine($"{functions.Files} files, {functions.Functions.Count} functions, {prefixes} prefixes checked by character in "
+            + $"{byCharacter.TotalSeconds:F2} s ({byCharacter.TotalNanoseconds / Math.Max(1, prefixes):F0} ns per Check and Append); total {clock.Elapsed.TotalSeconds:F2} s");
+        Assert.True(failures.Count == 0, $"{failures.Count} functions rejected; the first:\n" + string.Join("\n=====\n", failures.Take(3)));
+    }
+
+    private static string Char(char c) => c < 128 ? CharTexts[c] : c.ToString();
+
+    private static bool[] ParseWithPython(IReadOnlyList<string> texts)
+    {
+        string result = PythonProcess.Run(Parse, JsonSerializer.Serialize(texts));
+        return JsonSerializer.Deserialize<bool[]>(result)!;
+    }
+}
