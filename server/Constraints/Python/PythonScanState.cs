@@ -26,6 +26,9 @@ internal struct PythonScanState
 
     private ScanMode _mode;
 
+    /// <summary>The last character was a "\r", read as a newline.</summary>
+    private bool _afterCarriageReturn;
+
     // Indentation: a line outside brackets and continuations is measured until its first significant character, with
     // tabs to multiples of 8 (_column) and as 1 (_altColumn), as Python's tokenizer does.
     private bool _atLineStart;
@@ -110,8 +113,28 @@ internal struct PythonScanState
     /// <summary>Scans <paramref name="text"/>; returns why the text can no longer become valid, or null.</summary>
     public string? Scan(ReadOnlySpan<char> text)
     {
-        foreach (char c in text)
+        foreach (char next in text)
         {
+            // Python reads "\r\n" and a lone "\r" as one newline: the "\n" after a "\r" was already read with it.
+            if (_afterCarriageReturn)
+            {
+                _afterCarriageReturn = false;
+                if (next == '\n')
+                {
+                    if (_lineStart == _offset)
+                    {
+                        _lineStart++;
+                    }
+                    _offset++;
+                    continue;
+                }
+            }
+            char c = next;
+            if (c == '\r')
+            {
+                _afterCarriageReturn = true;
+                c = '\n';
+            }
             string? reason = _mode switch
             {
                 ScanMode.String => StringChar(c),
@@ -142,7 +165,7 @@ internal struct PythonScanState
                 _backslashPending = false;
                 return null;
             }
-            return c == '\r' ? null : $"unexpected character after line continuation at offset {_offset}";
+            return $"unexpected character after line continuation at offset {_offset}";
         }
         if (_bangPending)
         {
@@ -211,8 +234,6 @@ internal struct PythonScanState
                 case '\f':
                     _column = _altColumn = 0;
                     return null;
-                case '\r':
-                    return null;
                 case '\n':
                     // A blank line: no logical line, no indentation.
                     _column = _altColumn = 0;
@@ -232,7 +253,7 @@ internal struct PythonScanState
 
         switch (c)
         {
-            case ' ' or '\t' or '\f' or '\r':
+            case ' ' or '\t' or '\f':
                 return null;
             case '\n':
                 Newline();
@@ -606,10 +627,6 @@ internal struct PythonScanState
         if (_escape)
         {
             // A backslash escapes the next character for where the string ends, raw or not (r"\"" is one string).
-            if (c == '\r')
-            {
-                return null;
-            }
             _escape = false;
             return Content(c, escaped: true);
         }

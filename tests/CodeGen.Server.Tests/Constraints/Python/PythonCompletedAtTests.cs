@@ -49,6 +49,12 @@ public sealed class PythonCompletedAtTests
     }
 
     [Fact]
+    public void CompletedAt_CrLfLines_IsTheStartOfTheDedentedLine()
+    {
+        Assert.Equal(27, CompletedAt("def f(x):\r\n", "    return x\r\n\r\nx = 2\r\n"));
+    }
+
+    [Fact]
     public void CompletedAt_NestedBlock_FinishesAtTheEnclosingLevel()
     {
         string context = "class A:\n    def f(self):\n        ";

@@ -8,7 +8,7 @@ namespace CodeGen.Server.Tests.Constraints.Python;
 /// <c>ast</c> and dedented to column 0; each one is checked to parse alone before it is kept.
 /// </summary>
 /// <param name="Files">The library files read (one in every <c>stride</c>, sorted by path).</param>
-/// <param name="Functions">The functions' texts.</param>
+/// <param name="Functions">The functions' texts (or the whole files').</param>
 internal sealed record StdlibFunctions(int Files, IReadOnlyList<string> Functions)
 {
     public const string Root = "/usr/lib/python3.11";
@@ -18,7 +18,7 @@ internal sealed record StdlibFunctions(int Files, IReadOnlyList<string> Function
         warnings.simplefilter('ignore')
         if sys.version_info[:2] != (3, 11):
             sys.exit(f'python3 is {sys.version}; the checker follows Python 3.11')
-        root, stride = sys.argv[1], int(sys.argv[2])
+        root, stride, whole = sys.argv[1], int(sys.argv[2]), sys.argv[3] == 'files'
         paths = []
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames.sort()
@@ -35,6 +35,9 @@ internal sealed record StdlibFunctions(int Files, IReadOnlyList<string> Function
             except (SyntaxError, UnicodeDecodeError, ValueError):
                 continue
             files += 1
+            if whole:
+                funcs.append(text)
+                continue
             lines = [line + '\n' for line in text.split('\n')]
             for node in ast.walk(tree):
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -54,14 +57,15 @@ internal sealed record StdlibFunctions(int Files, IReadOnlyList<string> Function
     /// <summary>The default run's sample: the functions of every 8th file.</summary>
     public static StdlibFunctions Sample => SampleLazy.Value;
 
-    public static StdlibFunctions Load(int stride)
+    /// <summary>Every <paramref name="stride"/>th file's functions, or with <paramref name="wholeFiles"/> the files themselves.</summary>
+    public static StdlibFunctions Load(int stride, bool wholeFiles = false)
     {
         if (!Directory.Exists(Root))
         {
             throw new InvalidOperationException(
                 $"{Root} is missing: these tests read Debian's Python 3.11 standard library; run ./test.sh, which installs python3, or apt-get install python3.11");
         }
-        using JsonDocument json = JsonDocument.Parse(PythonProcess.Run(Extract, "", Root, stride.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        using JsonDocument json = JsonDocument.Parse(PythonProcess.Run(Extract, "", Root, stride.ToString(System.Globalization.CultureInfo.InvariantCulture), wholeFiles ? "files" : "functions"));
         string[] functions = json.RootElement.GetProperty("functions").EnumerateArray().Select(f => f.GetString()!).ToArray();
         return new StdlibFunctions(json.RootElement.GetProperty("files").GetInt32(), functions);
     }
