@@ -74,6 +74,9 @@ internal struct PythonScanState
     private FStringPart _fPart;
     private int _fDepth;
     private char _fNested;
+    private byte _fNestedOpen;
+    private bool _fNestedTriple;
+    private byte _fNestedClose;
 
     // Completion: a logical line started in the generated text (at or after _contextLength) at a column below
     // _threshold (0: no block to close) finishes it at the start of that line.
@@ -758,7 +761,33 @@ internal struct PythonScanState
         }
         if (_fNested != '\0')
         {
-            if (c == _fNested)
+            // A string inside the expression (its braces are not fields), opened by one quote, two (empty) or three,
+            // as 3.11's f-string parser reads it.
+            if (_fNestedOpen == 1)
+            {
+                _fNestedOpen = 0;
+                if (c == _fNested)
+                {
+                    _fNestedOpen = 2;
+                    return null;
+                }
+            }
+            else if (_fNestedOpen == 2)
+            {
+                _fNestedOpen = 0;
+                if (c == _fNested)
+                {
+                    _fNestedTriple = true;
+                    return null;
+                }
+                _fNested = '\0'; // the empty string ended
+                return FExpression(c);
+            }
+            if (c != _fNested)
+            {
+                _fNestedClose = 0;
+            }
+            else if (!_fNestedTriple || ++_fNestedClose == 3)
             {
                 _fNested = '\0';
             }
@@ -768,6 +797,9 @@ internal struct PythonScanState
         {
             case '\'' or '"':
                 _fNested = c;
+                _fNestedOpen = 1;
+                _fNestedTriple = false;
+                _fNestedClose = 0;
                 break;
             case '(' or '[' or '{':
                 _fDepth++;

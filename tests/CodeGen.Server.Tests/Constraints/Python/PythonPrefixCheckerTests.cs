@@ -19,6 +19,7 @@ public sealed class PythonPrefixCheckerTests
     [InlineData("s = f\"{x['a']:>{width}} {{literal}} {y!r}\"")]
     [InlineData("s = f'''{\"a\"}\n{b}'''")]
     [InlineData("s = f'\\N{EM DASH} {x}'")]
+    [InlineData("s = f\"\"\"{'''a'}b'''} {''} {'}'}\"\"\"")]
     [InlineData("s = f'{x}}")]
     [InlineData("s = 'a\\\nb'")]
     [InlineData("x = 1 + \\\n    2")]
