@@ -28,6 +28,12 @@ public sealed class PythonStdlibTests(ITestOutputHelper output)
         "\nexcept:\n", ",", "\\", "=", ".", "f'{", "f'}'", "$", ":\n", "\nin x\n", "**", "\n@d\n", "b'\u00e9'", "\ntry:\n    pass\n",
     ];
 
+    /// <summary>Texts appended to a rejected prefix; none may make it parse.</summary>
+    private static readonly string[] Completions =
+    [
+        "", "\n", ")", "]", "}", "'", "\"", "\"\"\"", "\n    pass\n", ":\n    pass\n", "\n    pass\nexcept E:\n    pass\n", " x\n", "}'\n",
+    ];
+
     private static readonly string[] CharTexts = Enumerable.Range(0, 128).Select(c => ((char)c).ToString()).ToArray();
 
     [Fact]
@@ -64,6 +70,7 @@ public sealed class PythonStdlibTests(ITestOutputHelper output)
         var random = new Random(11);
         var rejected = new List<string>();
         var accepted = new List<string>();
+        int rejectedCount = 0;
         foreach (string function in StdlibFunctions.Sample.Functions.Take(600))
         {
             // Half insert a snippet, half delete one to four characters.
@@ -87,9 +94,11 @@ public sealed class PythonStdlibTests(ITestOutputHelper output)
             }
             if (rejectedAt is int offset)
             {
-                // The rejected prefix and the whole mutated text (one of its completions) must both fail to parse.
-                rejected.Add(mutated[..(offset + 1)]);
+                // The rejected prefix, the whole mutated text and a few other completions must all fail to parse.
+                string prefix = mutated[..(offset + 1)];
                 rejected.Add(mutated);
+                rejected.AddRange(Completions.Select(completion => prefix + completion));
+                rejectedCount++;
             }
             else
             {
@@ -98,8 +107,8 @@ public sealed class PythonStdlibTests(ITestOutputHelper output)
         }
         bool[] rejectedParse = ParseWithPython(rejected);
         bool[] acceptedParse = ParseWithPython(accepted);
-        output.WriteLine($"{rejected.Count / 2} mutated functions rejected, {accepted.Count} accepted, of which Python rejects {acceptedParse.Count(p => !p)} (misses)");
-        Assert.True(rejected.Count / 2 > 150, $"only {rejected.Count / 2} of 600 mutations rejected");
+        output.WriteLine($"{rejectedCount} mutated functions rejected, {accepted.Count} accepted, of which Python rejects {acceptedParse.Count(p => !p)} (misses)");
+        Assert.True(rejectedCount > 150, $"only {rejectedCount} of 600 mutations rejected");
         string[] parsedAnyway = rejected.Where((text, i) => rejectedParse[i]).Take(5).ToArray();
         Assert.True(parsedAnyway.Length == 0, "rejected but Python parses:\n" + string.Join("\n-----\n", parsedAnyway));
     }
@@ -138,7 +147,7 @@ public sealed class PythonStdlibTests(ITestOutputHelper output)
                 prefixes++;
                 if (!verdict.Viable)
                 {
-                    failures.Add($"{verdict.Reason} (prefix of {i + 1} chars) in:\n{function}");
+                    failures.Add($"{verdict.Reason} (prefix of {i + 1} chars) after:\n{Tail(function, i + 1)}");
                     break;
                 }
                 checker.Append(next);
@@ -155,7 +164,7 @@ public sealed class PythonStdlibTests(ITestOutputHelper output)
                 PrefixVerdict verdict = checker.Check(function[cut..]);
                 if (checker.ContextReason != null || !verdict.Viable)
                 {
-                    failures.Add($"{checker.ContextReason ?? verdict.Reason} (context of {cut} chars) in:\n{function}");
+                    failures.Add($"{checker.ContextReason ?? verdict.Reason} (context of {cut} chars) in a text of {function.Length} starting:\n{Tail(function, Math.Min(function.Length, 1500))}");
                 }
             }
         }
@@ -163,6 +172,9 @@ public sealed class PythonStdlibTests(ITestOutputHelper output)
             + $"{byCharacter.TotalSeconds:F2} s ({byCharacter.TotalNanoseconds / Math.Max(1, prefixes):F0} ns per Check and Append); total {clock.Elapsed.TotalSeconds:F2} s");
         Assert.True(failures.Count == 0, $"{failures.Count} functions rejected; the first:\n" + string.Join("\n=====\n", failures.Take(3)));
     }
+
+    /// <summary>The last lines of the first <paramref name="length"/> characters of <paramref name="text"/>, for a failure message.</summary>
+    private static string Tail(string text, int length) => text[Math.Max(0, length - 1500)..length];
 
     private static string Char(char c) => c < 128 ? CharTexts[c] : c.ToString();
 

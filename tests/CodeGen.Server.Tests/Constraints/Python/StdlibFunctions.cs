@@ -58,14 +58,14 @@ internal sealed record StdlibFunctions(int Files, IReadOnlyList<string> Function
     public static StdlibFunctions Sample => SampleLazy.Value;
 
     /// <summary>Every <paramref name="stride"/>th file's functions, or with <paramref name="wholeFiles"/> the files themselves.</summary>
-    public static StdlibFunctions Load(int stride, bool wholeFiles = false)
+    public static StdlibFunctions Load(int stride, bool wholeFiles = false, string root = Root)
     {
-        if (!Directory.Exists(Root))
+        if (!Directory.Exists(root))
         {
             throw new InvalidOperationException(
-                $"{Root} is missing: these tests read Debian's Python 3.11 standard library; run ./test.sh, which installs python3, or apt-get install python3.11");
+                $"{root} is missing: these tests read Debian's Python 3.11 standard library; run ./test.sh, which installs python3, or apt-get install python3.11");
         }
-        using JsonDocument json = JsonDocument.Parse(PythonProcess.Run(Extract, "", Root, stride.ToString(System.Globalization.CultureInfo.InvariantCulture), wholeFiles ? "files" : "functions"));
+        using JsonDocument json = JsonDocument.Parse(PythonProcess.Run(Extract, "", root, stride.ToString(System.Globalization.CultureInfo.InvariantCulture), wholeFiles ? "files" : "functions"));
         string[] functions = json.RootElement.GetProperty("functions").EnumerateArray().Select(f => f.GetString()!).ToArray();
         return new StdlibFunctions(json.RootElement.GetProperty("files").GetInt32(), functions);
     }
