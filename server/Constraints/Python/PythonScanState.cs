@@ -103,7 +103,7 @@ internal struct PythonScanState
     /// </summary>
     public void SetThreshold()
     {
-        if (_blockExpected || (_lineHasToken && _endsWithColon))
+        if (_blockExpected || (_lineHasToken && _endsWithColon && _brackets == null))
         {
             _threshold = _topColumn + 1;
         }
@@ -321,6 +321,7 @@ internal struct PythonScanState
         return null;
     }
 
+    /// <summary>A closing bracket must close the innermost open one: what is open before it cannot change.</summary>
     private string? CloseBracket(char c)
     {
         if (_brackets == null)
@@ -422,7 +423,11 @@ internal struct PythonScanState
         _ => null,
     };
 
-    /// <summary>A statement of kind <paramref name="kind"/> starts at the current level.</summary>
+    /// <summary>
+    /// A statement of kind <paramref name="kind"/> starts at the current level: after a try block only except or
+    /// finally may come, after a decorator only a definition (Python: "expected 'except' or 'finally' block", invalid
+    /// syntax after a decorator).
+    /// </summary>
     private string? StartStatement(ClauseKind kind, bool definition)
     {
         if (_topClause == ClauseKind.Try || (_topClause == ClauseKind.Decorator && !definition))
@@ -504,7 +509,12 @@ internal struct PythonScanState
         _ => '@',
     };
 
-    /// <summary>The first name of a logical line ended: keywords that cannot start a statement, and clause order.</summary>
+    /// <summary>
+    /// The first name of a logical line ended: keywords that only continue an expression or a statement (in, is, and,
+    /// or, as) cannot start one, and a continuation clause must follow the clause it belongs to at the same level
+    /// (the last statement there is fixed once the new line starts). Names are judged only once they end: `el` may
+    /// become `else` or `elements`.
+    /// </summary>
     private string? EndFirstName()
     {
         _first = FirstToken.Done;

@@ -42,6 +42,12 @@ public sealed class PythonCompletedAtTests
     }
 
     [Fact]
+    public void CompletedAt_ContextEndsOnColonInsideBrackets_IsNull()
+    {
+        Assert.Null(CompletedAt("d = {1:", " 2}\nx = 3\n"));
+    }
+
+    [Fact]
     public void CompletedAt_ContextEndsOnHeader_FinishesAtTheNextLineAtTheHeadersColumn()
     {
         Assert.Equal(28, CompletedAt("def f(x):\n", "    return x + 1\n\nx = 2"));
