@@ -35,7 +35,7 @@ public sealed class Sampler
         options.Validate();
         _options = options;
         _constraint = constraint;
-        _random = options.Seed is int seed ? new Random(seed) : new Random();
+        _random = options.Seed is int seed ? new Random(Mix(seed)) : new Random();
         foreach (int t in prompt ?? []) _seenCounts[t] = _seenCounts.GetValueOrDefault(t) + 1;
     }
 
@@ -336,6 +336,16 @@ public sealed class Sampler
             if (draw < 0) break;
         }
         return ids is null ? last : ids[last];
+    }
+
+    // Seeds are mixed before seeding: System.Random's seeded generator gives strongly correlated first draws for
+    // nearby seeds, and requests use nearby seeds (the n choices of one request take seed + i).
+    private static int Mix(int seed)
+    {
+        ulong z = unchecked((ulong)seed + 0x9E3779B97F4A7C15UL);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return (int)((z ^ (z >> 31)) & int.MaxValue);
     }
 
     private static void Decrement(Dictionary<int, int> counts, int token)

@@ -47,7 +47,11 @@ internal sealed class SyntaxTokenConstraint : ITokenConstraint
     public bool Allows(int token)
     {
         if (_stopTokens.Contains(token)) return true;
-        if (_tokenizer.SpecialTokenIds.Contains(token)) return false;
+        if (_tokenizer.SpecialTokenIds.Contains(token))
+        {
+            _metrics?.ConstraintRejected();
+            return false;
+        }
         (string text, _) = Decode(token);
         if (text.Length == 0) return true; // inside a UTF-8 character: judged when it completes
         long start = Stopwatch.GetTimestamp();

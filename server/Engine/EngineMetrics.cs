@@ -110,4 +110,7 @@ internal sealed class EngineMetrics
         _constraintTime.Observe(elapsed.TotalSeconds);
         if (!viable) _rejections.Inc();
     }
+
+    /// <summary>A rejection decided without a check (a special token, which is not code).</summary>
+    public void ConstraintRejected() => _rejections.Inc();
 }

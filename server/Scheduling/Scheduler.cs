@@ -237,7 +237,8 @@ internal sealed class Scheduler(IModelBackend backend, EngineOptions options, En
         if (s.IsFinished) return;
         if (reason is "stop" or "length")
         {
-            string rest = s.Stops.Append(flushDecoder ? s.Decoder?.Flush() ?? "" : "") + s.Stops.Flush();
+            // A constrained completion never ends in half a character: the bytes of an unfinished one are dropped.
+            string rest = s.Stops.Append(flushDecoder && s.Constraint is null ? s.Decoder?.Flush() ?? "" : "") + s.Stops.Flush();
             s.Output.Writer.TryWrite(new TokenEvent(-1, rest, null, null, reason, StopReason: stopReason));
         }
         else

@@ -35,7 +35,7 @@ public static class TinyModels
     /// Writes a servable model directory: a tiny random Llama (std 0.2, so greedy text varies) with the project's
     /// small tokenizer (vocab 1024, &lt;|endoftext|&gt; = 1018 as EOS), and optionally a ChatML chat template.
     /// </summary>
-    public static string SaveServable(string directory, bool chatTemplate = false, int maxPositions = 256)
+    public static string SaveServable(string directory, bool chatTemplate = false, int maxPositions = 256, long seed = 11)
     {
         // The Qwen2 test shape, as a plain Llama (no q/k/v bias) with the fixture tokenizer's vocabulary.
         ModelConfig config = Qwen2Config(tied: true, maxPositions: maxPositions) with
@@ -47,7 +47,7 @@ public static class TinyModels
             RmsNormEps = 1e-5,
             EosTokenIds = [1018],
         };
-        using (var model = Random(config, seed: 11))
+        using (var model = Random(config, seed: seed))
         {
             model.Save(directory);
         }

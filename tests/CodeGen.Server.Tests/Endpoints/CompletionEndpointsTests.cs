@@ -237,8 +237,11 @@ public sealed class CompletionEndpointsTests(ServerFixture server) : IClassFixtu
         { "{\"prompt\": \"x\", \"n\": 0}", "n must be between 1 and 16, got 0" },
         { "{\"prompt\": \"x\", \"model\": \"gpt-4\"}", "model 'gpt-4' is not served here; this server serves '" },
         { "{\"prompt\": \"x\", \"stop\": 5}", "stop must be a string or an array of strings" },
-        { "{\"prompt\": \"x\", \"constrain\": \"csharp\"}", "constrain: 'csharp' is not available yet" },
-        { "{\"prompt\": \"x\", \"speculative\": \"ngram\"}", "speculative: 'ngram' is not available yet" },
+        { "{\"prompt\": \"x\", \"constrain\": \"ruby\"}", "constrain: 'ruby' is not one of none, csharp, python" },
+        { "{\"prompt\": \"x\", \"constrain\": \"csharp-typed\"}", "constrain: 'csharp-typed' is not available yet" },
+        { "{\"prompt\": \"int x = 1;)\", \"constrain\": \"csharp\"}", "constrain: the prompt is not the beginning of valid csharp code (CS" },
+        { "{\"prompt\": \"x\", \"speculative\": \"draft\"}", "speculative: 'draft' needs a draft model: start the server with --draft-model DIR" },
+        { "{\"prompt\": \"x\", \"speculative\": \"eagle\"}", "speculative: 'eagle' is not one of none, draft, ngram" },
         { "{\"prompt\": \"x\", \"mirostat\": 2}", "mirostat: this field is not supported by this server (it would change the output); remove it" },
         { "{\"prompt\": \"x\", \"best_of\": 3}", "best_of: 3 is not supported (only best_of equal to n); use n" },
         { "{\"prompt\": \"x\", \"presence_penalty\": 2.5}", "presence_penalty must be between -2 and 2, got 2.5" },
@@ -340,13 +343,12 @@ public sealed class CompletionEndpointsTests(ServerFixture server) : IClassFixtu
             "codegen_time_to_first_token_seconds_bucket", "codegen_inter_token_latency_seconds_bucket",
             "codegen_kv_cache_blocks_total", "codegen_kv_cache_blocks_used", "codegen_kv_cache_block_size_tokens",
             "codegen_prefix_cache_hit_tokens_total", "codegen_preemptions_total",
+            "codegen_spec_draft_tokens_total", "codegen_spec_accepted_tokens_total", "codegen_constraint_rejections_total",
+            "codegen_constraint_check_seconds_bucket",
         })
         {
             Assert.Contains(series, text);
         }
-        // Features that do not exist yet have no series.
-        Assert.DoesNotContain("codegen_spec_", text);
-        Assert.DoesNotContain("codegen_constraint_", text);
         Assert.Equal(16, await server.MetricAsync("codegen_kv_cache_block_size_tokens"));
         Assert.True(await server.MetricAsync("codegen_kv_cache_blocks_total") > 0);
         Assert.True(await server.MetricAsync("codegen_generated_tokens_total") >= 3);
