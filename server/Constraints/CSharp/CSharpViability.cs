@@ -228,7 +228,7 @@ internal static class CSharpViability
         if (at >= 0) open.RemoveRange(at, open.Count - at);
     }
 
-    /// <summary>The last token with text (skipped tokens and directives included), or default for an empty text.</summary>
+    /// <summary>The last token with text (skipped tokens included; a preprocessor directive is trivia, still open at the end), or default for an empty text.</summary>
     public static SyntaxToken LastToken(SyntaxNode root) =>
-        root.GetLastToken(includeZeroWidth: false, includeSkipped: true, includeDirectives: true, includeDocumentationComments: true);
+        root.GetLastToken(includeZeroWidth: false, includeSkipped: true, includeDirectives: false, includeDocumentationComments: true);
 }

@@ -73,18 +73,17 @@ public sealed class ConstrainedDecodingTests(EngineModels models) : IClassFixtur
         int changed = 0;
         for (int i = 0; i < prompts.Count; i++)
         {
-            // The first plain token that makes the text unrepairable, if any.
-            IPrefixChecker checker = constraint.Begin(prompts[i]);
+            // The first plain token that makes the text unrepairable, if any (judged by its bytes, as the engine does).
+            var judge = new SyntaxTokenConstraint(constraint.Begin(prompts[i]), tokenizer, [tokenizer.EndOfTextId!.Value], null);
             int firstInvalid = plain[i].Tokens.Count;
             for (int t = 0; t < plain[i].Tokens.Count; t++)
             {
-                string piece = tokenizer.Decode([plain[i].Tokens[t]]);
-                if (!checker.Check(piece).Viable)
+                if (!judge.Allows(plain[i].Tokens[t]))
                 {
                     firstInvalid = t;
                     break;
                 }
-                checker.Append(piece);
+                judge.Accept(plain[i].Tokens[t]);
             }
             int same = Math.Min(firstInvalid, constrained[i].Tokens.Count);
             Assert.Equal(plain[i].Tokens[..same], constrained[i].Tokens[..same]);
@@ -96,17 +95,12 @@ public sealed class ConstrainedDecodingTests(EngineModels models) : IClassFixtur
             PrefixScan.Result scan = PrefixScan.Run(constraint, prompts[i], constrained[i].Text);
             Assert.True(scan.RejectedAt is null, $"prompt {i}: constrained text rejected at {scan.RejectedAt}: {scan.Reason}\n[{constrained[i].Text}]");
             // A completion that closed the method ends there with "stop" (a "stop" may also be the model's EOS).
-            if (Completes(constraint.Begin(prompts[i]), tokenizer, constrained[i].Tokens)) Assert.Equal("stop", constrained[i].Finish);
+            var replay = new SyntaxTokenConstraint(constraint.Begin(prompts[i]), tokenizer, [tokenizer.EndOfTextId!.Value], null);
+            foreach (int t in constrained[i].Tokens) replay.Accept(t);
+            if (replay.CompletedAt is not null) Assert.Equal("stop", constrained[i].Finish);
         }
         Assert.True(changed > 0, "the model never produced an invalid token, so the constraint was not exercised");
         Assert.True(engine.Metrics.ConstraintRejections >= changed);
-    }
-
-    // Whether the constrained tokens closed the method (the checker's completion), as a "stop" finish says.
-    private static bool Completes(IPrefixChecker checker, BpeTokenizer tokenizer, List<int> tokens)
-    {
-        foreach (int t in tokens) checker.Append(tokenizer.Decode([t]));
-        return checker.CompletedAt is not null;
     }
 
     [Fact]

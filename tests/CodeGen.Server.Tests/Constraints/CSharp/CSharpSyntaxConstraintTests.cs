@@ -28,6 +28,7 @@ public sealed class CSharpSyntaxConstraintTests
     [InlineData("        var list = new List<(int Id, string Name)>();\n        return list.Count > 0 ? 1 : 0;\n    }\n")]
     [InlineData("        int[] a = [1, 2, 3];\n        return a is [1, ..] ? 1 : 0;\n    }\n")]
     [InlineData("        return s?.Length ?? 0;\n    }\n")]
+    [InlineData("#if DEBUG\n        Console.WriteLine(x);\n#endif\n        return x;\n    }\n")] // a directive being written is trivia, open to the end
     public void Check_EveryPrefixOfValidCode_IsViable(string body)
     {
         PrefixScan.Result result = PrefixScan.Run(Constraint, Method, body);
