@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CodeGen.Model.Tokenization;
@@ -18,7 +17,11 @@ public static class GgufExporter
 {
     /// <summary>Writes <paramref name="output"/> from the model in <paramref name="directory"/> with tensors of <paramref name="type"/> (F32 or F16; norms and biases stay F32).</summary>
     /// <exception cref="ModelLoadException">The directory's config, weights or tokenizer cannot be exported (named).</exception>
-    public static void Export(string directory, string output, GgufTensorType type)
+    /// <param name="directory">Hugging Face model directory.</param>
+    /// <param name="output">The .gguf file.</param>
+    /// <param name="type">Matrix type.</param>
+    /// <param name="vocabulary">Writes the tokenizer metadata instead of the directory's tokenizer.json (a model without one, such as stories260K).</param>
+    public static void Export(string directory, string output, GgufTensorType type, Action<GgufWriter>? vocabulary = null)
     {
         if (type is not (GgufTensorType.F32 or GgufTensorType.F16))
             throw new ArgumentException($"the exporter writes F32 or F16; {type} comes from llama.cpp's quantizer");
@@ -28,7 +31,7 @@ public static class GgufExporter
         if (config.MlpBias || config.OutputBias)
             throw new ModelLoadException($"{directory}: MLP or output-projection biases have no place in llama.cpp's {config.ModelType} graph");
         string tokenizerPath = Path.Combine(directory, "tokenizer.json");
-        if (!File.Exists(tokenizerPath)) throw new ModelLoadException($"{directory}: no tokenizer.json (a GGUF file carries its vocabulary)");
+        if (vocabulary is null && !File.Exists(tokenizerPath)) throw new ModelLoadException($"{directory}: no tokenizer.json (a GGUF file carries its vocabulary)");
         string a = config.ModelType;
         var writer = new GgufWriter();
         writer.Add("general.architecture", a);
@@ -51,7 +54,8 @@ public static class GgufExporter
             writer.Add($"{a}.rope.scaling.type", "linear");
             writer.Add($"{a}.rope.scaling.factor", (float)linear.Factor);
         }
-        AddVocabulary(writer, config, tokenizerPath);
+        if (vocabulary is null) AddVocabulary(writer, config, tokenizerPath);
+        else vocabulary(writer);
         string? template = ReadChatTemplate(Path.Combine(directory, "tokenizer_config.json"));
         if (template is not null) writer.Add("tokenizer.chat_template", template);
 
@@ -162,6 +166,4 @@ public static class GgufExporter
     private static string? ReadChatTemplate(string path) =>
         File.Exists(path) ? (string?)(JsonNode.Parse(File.ReadAllText(path)) as JsonObject)?["chat_template"] : null;
 
-    /// <summary>The raw bytes of <paramref name="values"/> (little-endian).</summary>
-    internal static byte[] Bytes(float[] values) => MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
 }
