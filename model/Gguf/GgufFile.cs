@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace CodeGen.Model.Gguf;
@@ -137,10 +138,10 @@ public sealed class GgufFile
         _ => throw Bad(Path, $"metadata '{key}' is {value.GetType().Name}, expected an integer"),
     } : null;
 
-    /// <summary>A float metadata value (f32 or f64), or null when absent.</summary>
+    /// <summary>A float metadata value (f32 or f64), or null when absent; an f32 becomes the double of its shortest decimal form (1e-6, not 9.99999997e-7).</summary>
     public double? GetFloat(string key) => Metadata.TryGetValue(key, out object? value) ? value switch
     {
-        float v => v,
+        float v => double.Parse(v.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
         double v => v,
         _ => throw Bad(Path, $"metadata '{key}' is {value.GetType().Name}, expected a float"),
     } : null;
