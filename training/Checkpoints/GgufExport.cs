@@ -12,13 +12,13 @@ internal static class GgufExport
     /// <exception cref="ArgumentException">An unknown type, or one llama.cpp cannot make of this model (e.g. rows not a multiple of its block).</exception>
     public static void Run(string modelDirectory, string output, string quant, int threads)
     {
-        (LLamaFtype? ftype, int block) = quant.ToLowerInvariant() switch
+        LLamaFtype? ftype = quant.ToLowerInvariant() switch
         {
-            "f32" => ((LLamaFtype?)null, 1),
-            "f16" => (null, 1),
-            "q8_0" => (LLamaFtype.MOSTLY_Q8_0, 32),
-            "q4_0" => (LLamaFtype.MOSTLY_Q4_0, 32),
-            "q4_k_m" => (LLamaFtype.MOSTLY_Q4_K_M, 256),
+            "f32" => null,
+            "f16" => null,
+            "q8_0" => LLamaFtype.MOSTLY_Q8_0,
+            "q4_0" => LLamaFtype.MOSTLY_Q4_0,
+            "q4_k_m" => LLamaFtype.MOSTLY_Q4_K_M,
             _ => throw new ArgumentException($"--quant must be f32, f16, q8_0, q4_0 or q4_k_m, got '{quant}'"),
         };
         if (ftype is null)
@@ -33,11 +33,11 @@ internal static class GgufExport
             if (width % 32 != 0)
                 throw new ArgumentException($"--quant {quant}: {modelDirectory} has {what} {width}, not a multiple of 32, which llama.cpp's {quant} blocks need (f32 and f16 work)");
         }
-        _ = block;
         string temporary = output + ".f32.tmp";
         try
         {
             GgufExporter.Export(modelDirectory, temporary, GgufTensorType.F32);
+            NativeApi.llama_empty_call(); // LLamaSharp resolves and loads llama.cpp here; the quantizer's own calls do not
             if (!LLamaQuantizer.Quantize(temporary, output, ftype.Value, threads > 0 ? threads : Environment.ProcessorCount, allowRequantize: false, quantizeOutputTensor: false))
                 throw new InvalidOperationException($"llama.cpp's quantizer failed to make {quant} of {modelDirectory}");
         }
