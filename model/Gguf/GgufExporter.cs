@@ -102,6 +102,31 @@ public static class GgufExporter
     }
 
     /// <summary>
+    /// A made-up SentencePiece ("llama") vocabulary of <paramref name="size"/> ids for a model without a tokenizer
+    /// (stories260K, random-weight benchmarks): &lt;unk&gt;, &lt;s&gt; (1), &lt;/s&gt; (2), the 256 byte tokens, then word
+    /// pieces. Such a model is driven by token ids only.
+    /// </summary>
+    public static Action<GgufWriter> SyntheticSentencePieceVocabulary(int size) => writer =>
+    {
+        var tokens = new List<string>(size) { "<unk>", "<s>", "</s>" };
+        var types = new List<int>(size) { GgufModel.UnknownToken, GgufModel.ControlToken, GgufModel.ControlToken };
+        for (int b = 0; b < 256; b++) { tokens.Add($"<0x{b:X2}>"); types.Add(GgufModel.ByteToken); }
+        const string letters = "abcdefghijklmnopqrstuvwxyz";
+        for (int i = 0; tokens.Count < size; i++)
+        {
+            tokens.Add(i < 26 ? "\u2581" + letters[i] : i < 26 * 27 ? "\u2581" + letters[i % 26] + letters[i / 26 % 26] : $"\u2581w{i}");
+            types.Add(GgufModel.NormalToken);
+        }
+        writer.Add("tokenizer.ggml.model", "llama");
+        writer.Add("tokenizer.ggml.tokens", tokens.ToArray());
+        writer.Add("tokenizer.ggml.scores", tokens.Select((_, i) => -(float)i).ToArray());
+        writer.Add("tokenizer.ggml.token_type", types.ToArray());
+        writer.Add("tokenizer.ggml.bos_token_id", 1u);
+        writer.Add("tokenizer.ggml.eos_token_id", 2u);
+        writer.Add("tokenizer.ggml.unknown_token_id", 0u);
+    };
+
+    /// <summary>
     /// Hugging Face's rotate-half rows of one projection (each head's first half, then its second half) back to the
     /// interleaved pairs (x0, x1), (x2, x3), ... that llama.cpp's llama architecture rotates: convert_hf_to_gguf's permute.
     /// </summary>

@@ -32,25 +32,7 @@ public static class GgufModels
     /// </summary>
     public static string ExportStories260K(string file)
     {
-        GgufExporter.Export(Fixtures.Stories260K, file, GgufTensorType.F32, writer =>
-        {
-            var tokens = new List<string> { "<unk>", "<s>", "</s>" };
-            var types = new List<int> { 2, 3, 3 };
-            for (int b = 0; b < 256; b++) { tokens.Add($"<0x{b:X2}>"); types.Add(6); }
-            string letters = "abcdefghijklmnopqrstuvwxyz";
-            for (int i = 0; tokens.Count < 512; i++)
-            {
-                tokens.Add(i < 26 ? "\u2581" + letters[i] : "\u2581" + letters[i % 26] + letters[i / 26 % 26]);
-                types.Add(1);
-            }
-            writer.Add("tokenizer.ggml.model", "llama");
-            writer.Add("tokenizer.ggml.tokens", tokens.ToArray());
-            writer.Add("tokenizer.ggml.scores", tokens.Select((_, i) => -(float)i).ToArray());
-            writer.Add("tokenizer.ggml.token_type", types.ToArray());
-            writer.Add("tokenizer.ggml.bos_token_id", 1u);
-            writer.Add("tokenizer.ggml.eos_token_id", 2u);
-            writer.Add("tokenizer.ggml.unknown_token_id", 0u);
-        });
+        GgufExporter.Export(Fixtures.Stories260K, file, GgufTensorType.F32, GgufExporter.SyntheticSentencePieceVocabulary(512));
         return file;
     }
 }
