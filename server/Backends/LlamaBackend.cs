@@ -15,6 +15,8 @@ namespace CodeGen.Server.Backends;
 /// <remarks>
 /// Accounting: blocks of <see cref="LlamaBackendOptions.BlockSize"/> positions, counted per slot without credit for
 /// cells shared by <c>seq_cp</c>, so the engine never admits more than the cache holds even with nothing shared.
+/// Cached prompts count as free to the engine (as the TorchSharp backend's evictable blocks do) and are evicted
+/// when room is needed.
 /// </remarks>
 internal sealed class LlamaBackend : IModelBackend
 {
@@ -27,7 +29,8 @@ internal sealed class LlamaBackend : IModelBackend
     private readonly List<int> _outputs = [];
     private float[] _logits = [];
     private long _clock;
-    private int _usedBlocks;
+    private int _usedBlocks; // held by running sequences
+    private int _cachedBlocks; // held by released prompts kept for reuse
 
     /// <summary>Loads <paramref name="model"/>'s file (already checked by <see cref="GgufModel.Open"/>) into llama.cpp.</summary>
     /// <exception cref="ArgumentException">Options beyond the model or llama.cpp's limits.</exception>
@@ -93,6 +96,9 @@ internal sealed class LlamaBackend : IModelBackend
     public int UsedBlocks => _usedBlocks;
 
     public int FreeBlocks => TotalBlocks - _usedBlocks;
+
+    /// <summary>Blocks no slot holds, running or cached.</summary>
+    private int UnheldBlocks => TotalBlocks - _usedBlocks - _cachedBlocks;
 
     /// <summary>The native model (benchmarks and tests read its tokenizer and run plain decode loops on it).</summary>
     internal SafeLlamaModelHandle Model => _model;
@@ -259,7 +265,7 @@ internal sealed class LlamaBackend : IModelBackend
     /// <summary>Evicts cached slots, oldest first (never <paramref name="keep"/>), until <paramref name="blocks"/> more are free; false if they cannot be.</summary>
     private bool MakeRoom(int blocks, Slot? keep)
     {
-        while (FreeBlocks < blocks)
+        while (UnheldBlocks < blocks)
         {
             Slot? oldest = null;
             foreach (Slot slot in _slots)
@@ -297,9 +303,14 @@ internal sealed class LlamaBackend : IModelBackend
 
     private void Recount()
     {
-        int used = 0;
-        foreach (Slot slot in _slots) used += Blocks(slot.Tokens.Count + slot.Reserved);
+        int used = 0, cached = 0;
+        foreach (Slot slot in _slots)
+        {
+            if (slot.Owner is null) cached += Blocks(slot.Tokens.Count);
+            else used += Blocks(slot.Tokens.Count + slot.Reserved);
+        }
         _usedBlocks = used;
+        _cachedBlocks = cached;
     }
 
     public void Dispose()

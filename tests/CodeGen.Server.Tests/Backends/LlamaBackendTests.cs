@@ -135,9 +135,11 @@ public sealed class LlamaBackendTests(GgufTestModels models) : IClassFixture<Ggu
         using LlamaBackend llama = Llama("qwen2", cells: 256); // 16 blocks of 16
         Assert.Equal(16, llama.TotalBlocks);
         Prefill(llama, 1, [.. Enumerable.Range(3, 100)]); // 7 blocks
-        llama.Release(1); // cached, still counted
         Assert.Equal(7, llama.UsedBlocks);
-        Prefill(llama, 2, [.. Enumerable.Range(500, 150)]); // 10 blocks: the cached prompt is evicted to make room
+        llama.Release(1); // kept for reuse, but free to the engine's admission
+        Assert.Equal(0, llama.UsedBlocks);
+        Assert.Equal(16, llama.FreeBlocks);
+        Prefill(llama, 2, [.. Enumerable.Range(500, 150)]); // 10 blocks: the cached prompt (7) is evicted to make room
         Assert.Equal(10, llama.UsedBlocks);
         Assert.Equal(0, llama.Begin(3, [.. Enumerable.Range(3, 100)])); // evicted: nothing to reuse
         Assert.False(llama.Reserve(3, 100));
