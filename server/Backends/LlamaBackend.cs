@@ -42,6 +42,8 @@ internal sealed class LlamaBackend : IModelBackend
         if (options.Cells < options.MaxContext)
             throw new ArgumentException($"the KV cache holds {options.Cells} positions, fewer than one sequence of --max-context {options.MaxContext}; raise --kv-cache-memory or lower --max-context");
         if (options.Sequences is < 1 or > 256) throw new ArgumentException($"llama.cpp keeps 1 to 256 sequences apart, not {options.Sequences}");
+        if (options.Sequences > options.Cells) throw new ArgumentException($"{options.Sequences} sequence ids need at least as many KV cells, not {options.Cells}");
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchTokens, 1);
         _options = options;
         Tokenizer = model.Tokenizer;
         MaxContext = options.MaxContext;
@@ -51,8 +53,12 @@ internal sealed class LlamaBackend : IModelBackend
         _model = SafeLlamaModelHandle.LoadFromFile(model.File.Path, modelParams);
         LLamaContextParams contextParams = LLamaContextParams.Default();
         contextParams.n_ctx = (uint)options.Cells;
-        contextParams.n_batch = (uint)options.BatchTokens;
-        contextParams.n_ubatch = (uint)options.BatchTokens;
+        // llama.cpp reserves one output per sequence id when it builds the graph, so n_batch (its output limit) must
+        // cover them (below that it aborts on GGML_ASSERT(n_outputs_max <= cparams.n_outputs_max)); steps are still
+        // split at BatchTokens.
+        uint batch = (uint)Math.Max(options.BatchTokens, options.Sequences);
+        contextParams.n_batch = batch;
+        contextParams.n_ubatch = batch;
         contextParams.n_seq_max = (uint)options.Sequences;
         contextParams.kv_unified = true;
         contextParams.type_k = options.KvType;
@@ -187,25 +193,44 @@ internal sealed class LlamaBackend : IModelBackend
         }
         int count = total * VocabSize;
         if (_logits.Length < count) _logits = new float[count];
+        foreach (BackendSequence s in sequences)
+        {
+            int held = SlotOf(s.Id).Tokens.Count;
+            if (held + s.Tokens.Count > MaxContext)
+                throw new InvalidOperationException($"sequence {s.Id} would hold {held + s.Tokens.Count} positions, beyond the context of {MaxContext}");
+        }
         int row = 0;
         _batch.Clear();
         _outputs.Clear();
-        for (int i = 0; i < sequences.Count; i++)
+        try
         {
-            BackendSequence s = sequences[i];
-            Slot slot = SlotOf(s.Id);
-            int start = slot.Tokens.Count;
-            if (start + s.Tokens.Count > MaxContext)
-                throw new InvalidOperationException($"sequence {s.Id} would hold {start + s.Tokens.Count} positions, beyond the context of {MaxContext}");
-            for (int j = 0; j < s.Tokens.Count; j++)
+            foreach (BackendSequence s in sequences)
             {
-                if (_batch.TokenCount == _options.BatchTokens) row = Decode(row);
-                bool logits = j >= s.Tokens.Count - s.LogitRows;
-                int index = _batch.Add(s.Tokens[j], start + j, slot.Id, logits);
-                if (logits) _outputs.Add(index);
+                Slot slot = SlotOf(s.Id);
+                int start = slot.Tokens.Count;
+                for (int j = 0; j < s.Tokens.Count; j++)
+                {
+                    if (_batch.TokenCount == _options.BatchTokens) row = Decode(row);
+                    bool logits = j >= s.Tokens.Count - s.LogitRows;
+                    int index = _batch.Add(s.Tokens[j], start + j, slot.Id, logits);
+                    if (logits) _outputs.Add(index);
+                }
             }
+            if (_batch.TokenCount > 0) row = Decode(row);
         }
-        if (_batch.TokenCount > 0) row = Decode(row);
+        catch (InvalidOperationException)
+        {
+            // A step split into several decodes may fail after the first: drop every position past what each slot is
+            // known to hold, so a failed step leaves no stale cells behind.
+            foreach (BackendSequence s in sequences)
+            {
+                Slot slot = SlotOf(s.Id);
+                _context.MemorySequenceRemove(slot.Id, slot.Tokens.Count, -1);
+            }
+            _batch.Clear();
+            _outputs.Clear();
+            throw;
+        }
         if (row != total) throw new InvalidOperationException($"llama.cpp returned {row} logit rows, the step asked for {total}");
         foreach (BackendSequence s in sequences)
         {

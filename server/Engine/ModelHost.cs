@@ -34,6 +34,7 @@ internal sealed class ModelHost : IDisposable
         {
             if (adapterDirectory is not null) throw new ArgumentException("--adapter applies to the TorchSharp backend; merge the adapter before exporting the GGUF file");
             if (device.type != TorchSharp.DeviceType.CPU) throw new ArgumentException($"--device {device}: this build's llama.cpp backend runs on the CPU (LLamaSharp.Backend.Cpu)");
+            if (engine.MaxBatch > 256) throw new ArgumentException($"--max-batch {engine.MaxBatch}: llama.cpp keeps at most 256 sequences apart");
             GgufModel gguf = GgufModel.Open(directory); // checked before llama.cpp sees it
             Name = Path.GetFileNameWithoutExtension(gguf.File.Path);
             Config = gguf.Config;
@@ -46,7 +47,7 @@ internal sealed class ModelHost : IDisposable
                 Cells = KvBlocks * engine.BlockSize,
                 MaxContext = MaxContext,
                 BlockSize = engine.BlockSize,
-                Sequences = Math.Min(256, Math.Max(16, 4 * engine.MaxBatch)),
+                Sequences = Math.Min(Math.Min(256, KvBlocks * engine.BlockSize), Math.Max(16, 4 * engine.MaxBatch)),
                 BatchTokens = Math.Min(KvBlocks * engine.BlockSize, Math.Max(512, engine.MaxStepTokens)),
                 Threads = engine.Threads,
                 KvType = dtype == float16 ? LLama.Native.GGMLType.GGML_TYPE_F16 : dtype == bfloat16 ? (LLama.Native.GGMLType)30 /* GGML_TYPE_BF16, absent from LLamaSharp's enum */ : LLama.Native.GGMLType.GGML_TYPE_F32,

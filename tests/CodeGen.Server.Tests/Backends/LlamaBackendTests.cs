@@ -16,8 +16,8 @@ public sealed class LlamaBackendTests(GgufTestModels models) : IClassFixture<Ggu
 
     private static readonly int[] Prompt = [1, 17, 300, 45, 9, 88, 120, 7, 64, 33, 5];
 
-    private LlamaBackend Llama(string name, bool prefixCaching = true, int cells = 2048) =>
-        new(models.Open(name), new LlamaBackendOptions { Cells = cells, MaxContext = 256, Sequences = 8, Threads = 2, PrefixCaching = prefixCaching });
+    private LlamaBackend Llama(string name, bool prefixCaching = true, int cells = 2048, int batchTokens = 512) =>
+        new(models.Open(name), new LlamaBackendOptions { Cells = cells, MaxContext = 256, Sequences = 8, Threads = 2, PrefixCaching = prefixCaching, BatchTokens = batchTokens });
 
     [Theory]
     [InlineData("qwen2")]
@@ -127,6 +127,20 @@ public sealed class LlamaBackendTests(GgufTestModels models) : IClassFixture<Ggu
         float[] forked = llama.Execute([new BackendSequence(2, [Prompt[^1]], 1)]).Row(0, 0).ToArray();
         using LlamaBackend fresh = Llama("qwen2", prefixCaching: false);
         Assert.True(MaxDifference([forked], [Prefill(fresh, 1, Prompt)]) < 1e-5f);
+    }
+
+    [Fact]
+    public void Execute_StepFailingInItsSecondDecode_LeavesTheSequenceAsBefore()
+    {
+        using LlamaBackend llama = Llama("qwen2", prefixCaching: false, batchTokens: 4); // an 11-token prompt runs as 3 decodes
+        Prefill(llama, 1, Prompt);
+        llama.Reserve(1, Prompt.Length + 6);
+        var e = Assert.Throws<InvalidOperationException>(() => llama.Execute([new BackendSequence(1, [5, 6, 7, 8, 5000, 9], 1)])); // 5000 >= vocab 1024
+        Assert.Equal("llama_decode of 2 tokens failed: InvalidInputBatch", e.Message);
+        Assert.Equal(Prompt.Length, llama.Length(1));
+        float[] after = llama.Execute([new BackendSequence(1, [5], 1)]).Row(0, 0).ToArray();
+        using LlamaBackend fresh = Llama("qwen2", prefixCaching: false);
+        Assert.True(MaxDifference([after], [Prefill(fresh, 1, [.. Prompt, 5])]) < 1e-5f);
     }
 
     [Fact]
