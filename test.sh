@@ -12,6 +12,8 @@ missing=()
 for cmd in "${!needed[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${needed[$cmd]}")
 done
+# Shared libraries (no command to look for): llama.cpp's CPU build (LLamaSharp.Backend.Cpu) links OpenMP's libgomp.
+if ! ldconfig -p 2>/dev/null | grep -q 'libgomp\.so\.1 '; then missing+=(libgomp1); fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing missing packages: ${missing[*]}"

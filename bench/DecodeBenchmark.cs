@@ -24,9 +24,20 @@ internal static class DecodeBenchmark
         Option<string?> positions = new("--positions") { Description = "Instead: batch decode tok/s with every sequence holding these many KV positions (comma-separated, e.g. 512,2048,8192)." };
         Option<int> batch = new("--batch") { Description = "Batch size for --positions.", DefaultValueFactory = _ => 16 };
         Option<long?> gatherLimit = new("--gather-limit") { Description = "Batch KV elements up to which a decode step gathers instead of attending per sequence (0: never; default: the engine's)." };
-        var command = new Command("decode", "Prefill/decode tokens/s vs the memory-bandwidth floor.") { shapes, dtypes, prompt, steps, threads, positions, batch, gatherLimit };
+        Option<string> backend = new("--backend") { Description = "torch (our TorchSharp engine) or llama (GGUF files through llama.cpp).", DefaultValueFactory = _ => "torch" };
+        Option<string> quants = new("--quants") { Description = "llama: comma-separated GGUF types: f32, f16, q8_0, q4_0, q4_k_m.", DefaultValueFactory = _ => "f32,f16,q8_0,q4_0" };
+        Option<string> ggufDirectory = new("--gguf-dir") { Description = "llama: where the random-weight GGUF files are made (once) and kept.", DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), "codegen-bench-gguf") };
+        var command = new Command("decode", "Prefill/decode tokens/s vs the memory-bandwidth floor.") { shapes, dtypes, prompt, steps, threads, positions, batch, gatherLimit, backend, quants, ggufDirectory };
         command.SetAction(parse =>
         {
+            if (parse.GetRequiredValue(backend) == "llama")
+            {
+                string directory = parse.GetRequiredValue(ggufDirectory);
+                Directory.CreateDirectory(directory);
+                LlamaDecodeBenchmark.Run(parse.GetRequiredValue(shapes).Split(','), parse.GetRequiredValue(quants).Split(','), parse.GetValue(prompt), parse.GetValue(steps), parse.GetValue(threads), directory);
+                return 0;
+            }
+            if (parse.GetRequiredValue(backend) != "torch") throw new ArgumentException($"--backend must be torch or llama, got '{parse.GetRequiredValue(backend)}'");
             if (parse.GetValue(threads) > 0) set_num_threads(parse.GetValue(threads));
             if (parse.GetValue(gatherLimit) is long limit) PackedSteps.GatherLimitElements = limit;
             if (parse.GetValue(positions) is string list)

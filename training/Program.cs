@@ -17,7 +17,7 @@ try
 {
     return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException)
+catch (Exception ex) when (ex is CodeGen.Model.ModelLoadException or InvalidOperationException or IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException)
 {
     // Bad input (unreadable files, an unwritable output directory): say what, without a stack trace.
     Console.Error.WriteLine($"error: {ex.Message}");

@@ -145,6 +145,9 @@ public sealed class BpeTokenizer
         return new BpeTokenizer(TokenizerJsonParser.Parse(json, tokenizerJsonPath), tokenizerJsonPath);
     }
 
+    /// <summary>Creates a tokenizer from its parts (a GGUF file's vocabulary); <paramref name="source"/> names it in errors.</summary>
+    internal static BpeTokenizer FromDefinition(TokenizerDefinition definition, string source) => new(definition, source);
+
     /// <summary>Creates a tokenizer from the text of a tokenizer.json.</summary>
     /// <exception cref="InvalidDataException">The text is not valid JSON or not a consistent tokenizer.json.</exception>
     /// <exception cref="NotSupportedException">The model or a pipeline step is not byte-level BPE.</exception>

@@ -22,9 +22,14 @@ internal sealed class EngineFlags
         Description = "A smaller Hugging Face model directory with the same tokenizer, for speculative decoding (requests with \"speculative\": \"draft\").",
     };
 
+    private readonly Option<string> _backend = new("--backend") { Description = "torch (Hugging Face directory), llama (GGUF file through llama.cpp) or auto (llama for a .gguf file or a directory holding one).", DefaultValueFactory = _ => "auto" };
+    private readonly Option<int> _threads = new("--threads") { Description = "CPU threads of the llama.cpp backend (0: the machine's cores).", DefaultValueFactory = _ => 0 };
+
     public void AddTo(Command command)
     {
         command.Options.Add(_draftModel);
+        command.Options.Add(_backend);
+        command.Options.Add(_threads);
         command.Options.Add(_kvCacheMemory);
         command.Options.Add(_maxContext);
         command.Options.Add(_blockSize);
@@ -45,6 +50,8 @@ internal sealed class EngineFlags
             BlockSize = parse.GetValue(_blockSize),
             PrefillChunk = parse.GetValue(_prefillChunk),
             MaxStepTokens = parse.GetValue(_maxStepTokens),
+            Backend = parse.GetRequiredValue(_backend),
+            Threads = parse.GetValue(_threads),
             RequestTimeout = timeout is > 0 and < 1e7 ? TimeSpan.FromSeconds(timeout) : TimeSpan.Zero,
         };
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using CodeGen.Model;
+using CodeGen.Model.Gguf;
 using CodeGen.Model.Sampling;
 using CodeGen.Model.Tokenization;
 using CodeGen.Server.Engine;
@@ -52,9 +53,17 @@ internal static class GenerateCommand
             IReadOnlyList<int> ids;
             if (parse.GetValue(prompt) is string text)
             {
-                string path = Path.Combine(modelDirectory, "tokenizer.json");
-                if (!File.Exists(path)) throw new ArgumentException($"--prompt needs {path}; this model is used with --prompt-ids");
-                tokenizer = BpeTokenizer.Load(path);
+                if (GgufModel.IsGguf(modelDirectory))
+                {
+                    tokenizer = GgufModel.Open(modelDirectory).Tokenizer
+                        ?? throw new ArgumentException($"--prompt needs a byte-level (gpt2) vocabulary; {modelDirectory} has a SentencePiece one: use --prompt-ids");
+                }
+                else
+                {
+                    string path = Path.Combine(modelDirectory, "tokenizer.json");
+                    if (!File.Exists(path)) throw new ArgumentException($"--prompt needs {path}; this model is used with --prompt-ids");
+                    tokenizer = BpeTokenizer.Load(path);
+                }
                 ids = tokenizer.Encode(text);
                 if (ids.Count == 0) throw new ArgumentException("--prompt is empty");
             }

@@ -33,6 +33,12 @@ internal sealed record EngineOptions
     /// <summary>A smaller model with the same tokenizer that proposes drafts for <c>speculative: "draft"</c> (<c>--draft-model</c>); null: none.</summary>
     public string? DraftModel { get; init; }
 
+    /// <summary>Which backend runs the model (<c>--backend</c>): torch (Hugging Face directories), llama (GGUF files through llama.cpp), or auto (llama for a .gguf file or a directory holding one, torch otherwise). Default auto.</summary>
+    public string Backend { get; init; } = "auto";
+
+    /// <summary>CPU threads of the llama.cpp backend (<c>--threads</c>); 0: llama.cpp's default (the machine's cores). The TorchSharp backend keeps libtorch's own setting.</summary>
+    public int Threads { get; init; }
+
     /// <summary>Largest accepted request body in bytes. Default 4 MiB.</summary>
     public long MaxBodyBytes { get; init; } = 4L << 20;
 
@@ -47,6 +53,8 @@ internal sealed record EngineOptions
         Check(RequestTimeout > TimeSpan.Zero, $"--request-timeout must be > 0 seconds, got {RequestTimeout.TotalSeconds}");
         Check(BlockSize is >= 1 and <= 1024, $"--block-size must be in 1..1024, got {BlockSize}");
         Check(MaxContext is null or >= 2, $"--max-context must be >= 2, got {MaxContext}");
+        Check(Backend is "auto" or "torch" or "llama", $"--backend must be torch, llama or auto, got '{Backend}'");
+        Check(Threads is >= 0 and <= 1024, $"--threads must be in 0..1024 (0: the machine's cores), got {Threads}");
         if (KvCacheMemory is not null) Engine.KvCacheMemory.Parse(KvCacheMemory, 1L << 30);
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using CodeGen.Model;
 using CodeGen.Model.Caching;
+using CodeGen.Model.Gguf;
 using CodeGen.Model.Lora;
 using CodeGen.Model.Tokenization;
 using CodeGen.Server.Backends;
@@ -16,7 +17,7 @@ namespace CodeGen.Server.Engine;
 internal sealed class ModelHost : IDisposable
 {
     private readonly Task<IModelBackend> _loading;
-    private readonly Task<IModelBackend?> _draft = Task.FromResult<IModelBackend?>(null);
+    private readonly Task<IModelBackend?> _draft;
 
     /// <param name="directory">Hugging Face model directory.</param>
     /// <param name="dtype">Weight dtype.</param>
@@ -29,28 +30,50 @@ internal sealed class ModelHost : IDisposable
         Func<IModelBackend, IModelBackend>? decorate = null)
     {
         Directory = directory;
+        string backend = ChooseBackend(engine.Backend, directory);
+        if (backend == "llama")
+        {
+            if (adapterDirectory is not null) throw new ArgumentException("--adapter applies to the TorchSharp backend; merge the adapter before exporting the GGUF file");
+            if (device.type != TorchSharp.DeviceType.CPU) throw new ArgumentException($"--device {device}: this build's llama.cpp backend runs on the CPU (LLamaSharp.Backend.Cpu)");
+            if (engine.MaxBatch > 256) throw new ArgumentException($"--max-batch {engine.MaxBatch}: llama.cpp keeps at most 256 sequences apart");
+            GgufModel gguf = GgufModel.Open(directory); // checked before llama.cpp sees it
+            Name = Path.GetFileNameWithoutExtension(gguf.File.Path);
+            Config = gguf.Config;
+            Tokenizer = gguf.Tokenizer;
+            ChatTemplate = gguf.ChatTemplate;
+            MaxContext = CheckContext(engine, Config, gguf.File.Path);
+            KvBlocks = SizePool(Config, dtype, device, engine, MaxContext);
+            var options = new LlamaBackendOptions
+            {
+                Cells = KvBlocks * engine.BlockSize,
+                MaxContext = MaxContext,
+                BlockSize = engine.BlockSize,
+                Sequences = Math.Min(Math.Min(256, KvBlocks * engine.BlockSize), Math.Max(16, 4 * engine.MaxBatch)),
+                BatchTokens = Math.Min(KvBlocks * engine.BlockSize, Math.Max(512, engine.MaxStepTokens)),
+                Threads = engine.Threads,
+                KvType = dtype == float16 ? LLama.Native.GGMLType.GGML_TYPE_F16 : dtype == bfloat16 ? (LLama.Native.GGMLType)30 /* GGML_TYPE_BF16, absent from LLamaSharp's enum */ : LLama.Native.GGMLType.GGML_TYPE_F32,
+                PrefixCaching = engine.PrefixCache,
+            };
+            (_draft, DraftName) = LoadDraft(engine, dtype, device);
+            _loading = Task.Run(() =>
+            {
+                IModelBackend loaded = new LlamaBackend(gguf, options);
+                return decorate is null ? loaded : decorate(loaded);
+            });
+            return;
+        }
         Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
         Config = ModelConfig.Load(directory);
         string tokenizerPath = Path.Combine(directory, "tokenizer.json");
         Tokenizer = File.Exists(tokenizerPath) ? BpeTokenizer.Load(tokenizerPath) : null;
         ChatTemplate = ReadChatTemplate(Path.Combine(directory, "tokenizer_config.json"));
-        MaxContext = engine.MaxContext ?? Config.MaxPositionEmbeddings;
-        if (MaxContext > Config.MaxPositionEmbeddings)
-            throw new ArgumentException($"--max-context {MaxContext} exceeds the model's context of {Config.MaxPositionEmbeddings} (config.json max_position_embeddings)");
+        MaxContext = CheckContext(engine, Config, "config.json max_position_embeddings");
         KvBlocks = SizePool(Config, dtype, device, engine, MaxContext);
         // Read (and validate) the adapter now so a bad --adapter fails at start; apply it once the weights are in.
         PeftAdapter? adapter = adapterDirectory is null ? null : PeftAdapter.Load(adapterDirectory);
         AdapterName = adapterDirectory is null ? null : Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(adapterDirectory)));
         int blocks = KvBlocks;
-        if (engine.DraftModel is string draftDirectory)
-        {
-            ModelConfig draftConfig = ModelConfig.Load(draftDirectory);
-            CheckDraft(draftDirectory, draftConfig);
-            int draftBlocks = engine.MaxBatch * ((MaxContext + engine.BlockSize - 1) / engine.BlockSize + 1);
-            DraftName = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(draftDirectory)));
-            _draft = Task.Run<IModelBackend?>(() =>
-                new TorchBackend(CausalLM.Load(draftDirectory, dtype, device), Tokenizer, draftBlocks, engine.BlockSize, MaxContext, engine.PrefixCache));
-        }
+        (_draft, DraftName) = LoadDraft(engine, dtype, device);
         _loading = Task.Run(() =>
         {
             using (adapter)
@@ -63,10 +86,36 @@ internal sealed class ModelHost : IDisposable
         });
     }
 
+    /// <summary>torch or llama for <c>--backend</c> <paramref name="requested"/> and the model path.</summary>
+    /// <exception cref="ArgumentException">A backend that cannot read what the path holds.</exception>
+    internal static string ChooseBackend(string requested, string path)
+    {
+        bool gguf = GgufModel.IsGguf(path);
+        return requested switch
+        {
+            "llama" when !gguf && !path.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) && !System.IO.Directory.Exists(path) =>
+                throw new ArgumentException($"--backend llama needs a GGUF file; {path} does not exist"),
+            "llama" when !gguf && System.IO.Directory.Exists(path) =>
+                throw new ArgumentException($"--backend llama needs a GGUF file or a directory holding one; {path} has none (export one with `training export --model DIR --format gguf`)"),
+            "torch" when gguf => throw new ArgumentException($"--backend torch reads Hugging Face directories (config.json + safetensors); {path} is GGUF: use --backend llama"),
+            "llama" => "llama",
+            "torch" => "torch",
+            _ => gguf || path.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) ? "llama" : "torch",
+        };
+    }
+
+    private static int CheckContext(EngineOptions engine, ModelConfig config, string source)
+    {
+        int context = engine.MaxContext ?? config.MaxPositionEmbeddings;
+        if (context > config.MaxPositionEmbeddings)
+            throw new ArgumentException($"--max-context {context} exceeds the model's context of {config.MaxPositionEmbeddings} ({source})");
+        return context;
+    }
+
     /// <summary>The LoRA adapter merged into the weights, if any.</summary>
     public string? AdapterName { get; }
 
-    /// <summary>The model directory.</summary>
+    /// <summary>The model directory (or GGUF file).</summary>
     public string Directory { get; }
 
     /// <summary>The model's id in the API (the directory name).</summary>
@@ -81,7 +130,7 @@ internal sealed class ModelHost : IDisposable
     /// <summary>Blocks in the KV pool.</summary>
     public int KvBlocks { get; }
 
-    /// <summary>tokenizer.json, or null for a model served by token ids only.</summary>
+    /// <summary>tokenizer.json (or the GGUF file's byte-level vocabulary), or null for a model served by token ids only.</summary>
     public BpeTokenizer? Tokenizer { get; }
 
     /// <summary>tokenizer_config.json's chat_template, if any.</summary>
@@ -105,15 +154,28 @@ internal sealed class ModelHost : IDisposable
     /// <summary>The draft model's directory name, or null.</summary>
     public string? DraftName { get; }
 
+    // The draft model (--draft-model, a Hugging Face directory on the TorchSharp backend, whatever the target's backend)
+    // with a KV pool for max-batch sequences of the context; a completed null task without one.
+    private (Task<IModelBackend?> Draft, string? Name) LoadDraft(EngineOptions engine, ScalarType dtype, Device device)
+    {
+        if (engine.DraftModel is not string draftDirectory) return (Task.FromResult<IModelBackend?>(null), null);
+        ModelConfig draftConfig = ModelConfig.Load(draftDirectory);
+        CheckDraft(draftDirectory, draftConfig);
+        int draftBlocks = engine.MaxBatch * ((MaxContext + engine.BlockSize - 1) / engine.BlockSize + 1);
+        int maxContext = Math.Min(MaxContext, draftConfig.MaxPositionEmbeddings);
+        BpeTokenizer? tokenizer = Tokenizer;
+        var draft = Task.Run<IModelBackend?>(() =>
+            new TorchBackend(CausalLM.Load(draftDirectory, dtype, device), tokenizer, draftBlocks, engine.BlockSize, maxContext, engine.PrefixCache));
+        return (draft, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(draftDirectory))));
+    }
+
     // A draft must speak the target's tokens: the same vocabulary size and, when both have one, the same tokenizer.json.
     private void CheckDraft(string draftDirectory, ModelConfig draft)
     {
         if (draft.VocabSize != Config.VocabSize)
             throw new ArgumentException($"--draft-model {draftDirectory}: vocabulary of {draft.VocabSize} tokens, the model's has {Config.VocabSize}; a draft needs the same tokenizer");
         string draftTokenizer = Path.Combine(draftDirectory, "tokenizer.json");
-        string tokenizer = Path.Combine(Directory, "tokenizer.json");
-        if (File.Exists(draftTokenizer) && File.Exists(tokenizer)
-            && !BpeTokenizer.Load(draftTokenizer).SameVocabulary(Tokenizer!))
+        if (File.Exists(draftTokenizer) && Tokenizer is not null && !BpeTokenizer.Load(draftTokenizer).SameVocabulary(Tokenizer))
             throw new ArgumentException($"--draft-model {draftDirectory}: its tokenizer.json differs from the model's; a draft needs the same tokenizer");
     }
 

@@ -163,7 +163,7 @@ public sealed class SchedulerTests
         Assert.True(backend.Reserve(backend.Begin(1, [5, 6, 7]) + 1, 3) || true);
         backend.Begin(2, [5]);
         Assert.True(backend.Reserve(2, 4));
-        var logits = backend.Execute([new Backends.BackendSequence(2, [5, 6, 7, 8], 3)]);
+        var logits = backend.Execute([new CodeGen.Server.Backends.BackendSequence(2, [5, 6, 7, 8], 3)]);
         Assert.Equal(3, logits.Rows(0));
         Assert.Equal(7, ArgMax(logits.Row(0, 0))); // position 1 holds 6
         Assert.Equal(9, ArgMax(logits.Row(0, 2)));
