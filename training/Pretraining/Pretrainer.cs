@@ -99,7 +99,7 @@ internal sealed class Pretrainer
         }
         WriteRunInfo(config, data);
 
-        int stopAt = Math.Min(o.Steps, startStep + (o.StopAfter ?? int.MaxValue));
+        int stopAt = o.StopAfter is int stopAfter ? Math.Min(o.Steps, startStep + stopAfter) : o.Steps; // (startStep + int.MaxValue would overflow)
         var watch = Stopwatch.StartNew();
         double lastLoss = double.NaN;
         long tokensPerStep = (long)o.BatchSize * o.Accumulation * seqLen;
