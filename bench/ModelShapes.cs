@@ -9,7 +9,7 @@ internal static class ModelShapes
     {
         "0.5b" => Qwen(896, 4864, 24, 14, 2),
         "1.5b" => Qwen(1536, 8960, 28, 12, 2),
-        "tiny" => Qwen(256, 688, 6, 8, 4) with { ModelType = "llama", VocabSize = 8192, MaxPositionEmbeddings = 2048, AttentionBias = false }, // the bundled model's shape
+        "tiny" => Qwen(256, 688, 6, 8, 4) with { ModelType = "llama", VocabSize = 8192, MaxPositionEmbeddings = 2048, AttentionBias = false }, // the bundled model's shape before issue 16 (SwiGLU 688, θ 10,000; kept so the rows of docs/BENCHMARKS.md stay comparable)
         _ => throw new ArgumentException($"unknown shape '{name}' (expected 0.5b, 1.5b or tiny)"),
     };
 

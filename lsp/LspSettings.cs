@@ -22,8 +22,9 @@ internal sealed record LspSettings
     // Single- or multi-line suggestions (default Auto: single inside a line, multi at a line end).
     public LinePolicy Lines { get; init; } = LinePolicy.Auto;
 
-    // Estimated tokens of the whole prompt, prefix + suffix + context (default 384, so the bundled model's
-    // 512-token context keeps room to generate). Characters are budgeted at CharsPerToken each.
+    // Estimated tokens of the whole prompt, prefix + suffix + context (default 384, sized for the bundled
+    // model's former 512-token context; its 2,048 tokens now leave room for more, at a longer prefill per
+    // keystroke on a CPU). Characters are budgeted at CharsPerToken each.
     public int PromptTokens { get; init; } = 384;
 
     // Whether the text after the cursor goes to the server as `suffix` (fill-in-the-middle; default true).

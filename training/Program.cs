@@ -11,6 +11,7 @@ RootCommand root = new("CodeGen training tools.")
     ExportCommand.Create(),
     PerplexityFilterCommand.Create(),
     BaselineCommand.Create(),
+    ValidateCommand.Create(),
 };
 
 try

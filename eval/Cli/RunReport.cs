@@ -32,6 +32,12 @@ internal static class RunReport
 
         console.Write(table);
         output.WriteLine("statuses: " + StatusCounts(outcomes.SelectMany(o => o.Statuses)));
+        int tooLong = outcomes.Count(o => o.Statuses.Contains(ExecutionStatus.PromptTooLong));
+        if (tooLong > 0)
+        {
+            output.WriteLine($"prompt_too_long: {tooLong} of {outcomes.Count} problems did not fit the model's context with the requested max_tokens (not run, counted as failures; each sample's stderr gives the numbers)");
+        }
+
         output.WriteLine(FinalLine(outcomes, passAtK));
     }
 

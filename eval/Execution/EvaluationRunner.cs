@@ -45,9 +45,26 @@ internal sealed class EvaluationRunner(IExecutor executor, ICompletionSource com
 
                 if (missingFrom < samples)
                 {
-                    IReadOnlyList<string> texts = await completions.GetAsync(problem, missingFrom, samples - missingFrom, token).ConfigureAwait(false);
                     string promptHash = PromptHash.Of(problem.Prompt);
-                    for (int i = missingFrom; i < samples; i++)
+                    IReadOnlyList<string> texts;
+                    try
+                    {
+                        texts = await completions.GetAsync(problem, missingFrom, samples - missingFrom, token).ConfigureAwait(false);
+                    }
+                    catch (PromptTooLongException tooLong)
+                    {
+                        // Recorded, not run; the run goes on with the next problem.
+                        for (int i = missingFrom; i < samples; i++)
+                        {
+                            statuses[i] = ExecutionStatus.PromptTooLong;
+                            store.SaveSample(runId, new SampleRecord(
+                                problem.TaskId, i, promptHash, "", ExecutionStatus.PromptTooLong.ToName(), null, 0, "", tooLong.Message, null));
+                        }
+
+                        texts = [];
+                    }
+
+                    for (int i = missingFrom; i < missingFrom + texts.Count; i++)
                     {
                         string completion = texts[i - missingFrom];
                         ExecutionResult result = await executor.ExecuteAsync(problem.BuildProgram(completion), benchmark.Timeout, token).ConfigureAwait(false);

@@ -20,4 +20,8 @@ internal enum ExecutionStatus
 
     // The sandbox itself failed; the program's outcome is unknown and it counts as not passed.
     SandboxError,
+
+    // Not run: the prompt with the requested max_tokens does not fit the model's context (the sample's
+    // stderr gives the numbers). Counts as not passed.
+    PromptTooLong,
 }

@@ -11,6 +11,7 @@ internal static class ExecutionStatusNames
         ExecutionStatus.CompileError => "compile_error",
         ExecutionStatus.Timeout => "timeout",
         ExecutionStatus.SandboxError => "sandbox_error",
+        ExecutionStatus.PromptTooLong => "prompt_too_long",
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
     };
 

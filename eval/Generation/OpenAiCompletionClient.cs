@@ -1,19 +1,61 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 
 namespace CodeGen.Eval.Generation;
 
 // POST {server}/v1/completions, the OpenAI-compatible API our server (and vLLM, TGI, llama.cpp...) speaks.
 // Sends at most 4 stop sequences (OpenAI's limit) and cuts every returned text at the first of all of them
 // itself, so a server that ignores `stop` is scored the same. 429 and 503 are retried after Retry-After.
-internal sealed class OpenAiCompletionClient(HttpClient http, Uri server, string? apiKey = null)
+// A 400 saying the prompt does not fit the context (ours, vLLM's and OpenAI's wording) is a PromptTooLongException.
+internal sealed partial class OpenAiCompletionClient(HttpClient http, Uri server, string? apiKey = null)
 {
     private const int MaxStopSequences = 4;
     private const int MaxAttempts = 5;
 
-    public async Task<IReadOnlyList<string>> CompleteAsync(CompletionRequest request, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> CompleteAsync(CompletionRequest request, CancellationToken cancellationToken) =>
+        (await CompleteWithUsageAsync(request, cancellationToken).ConfigureAwait(false)).Texts;
+
+    // The model's context as GET /v1/models advertises it (max_model_len, vLLM's field, which ours also
+    // sends), for the model named or the first listed; null when the server does not say.
+    public async Task<int?> ContextAsync(string? model, CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Get, new Uri(server, "v1/models"));
+        if (apiKey is not null)
+        {
+            message.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+        }
+
+        using HttpResponseMessage response = await http.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            return null;
+        }
+
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+            if (!doc.RootElement.TryGetProperty("data", out JsonElement data) || data.ValueKind != JsonValueKind.Array)
+            {
+                return null;
+            }
+
+            JsonElement[] models = [.. data.EnumerateArray()];
+            JsonElement? chosen = models.Cast<JsonElement?>().FirstOrDefault(m => model is not null && m!.Value.TryGetProperty("id", out JsonElement id) && id.GetString() == model)
+                ?? models.Cast<JsonElement?>().FirstOrDefault();
+            return chosen is { } m2 && m2.TryGetProperty("max_model_len", out JsonElement length) && length.TryGetInt32(out int context) ? context : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    // The completions and the prompt's length in tokens (usage.prompt_tokens; null if the server sends no usage).
+    public async Task<(IReadOnlyList<string> Texts, int? PromptTokens)> CompleteWithUsageAsync(CompletionRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var body = new JsonObject
@@ -57,6 +99,11 @@ internal sealed class OpenAiCompletionClient(HttpClient http, Uri server, string
                 continue;
             }
 
+            if (response.StatusCode == HttpStatusCode.BadRequest && PromptTooLong(text, request.MaxTokens) is { } tooLong)
+            {
+                throw tooLong;
+            }
+
             if (!response.IsSuccessStatusCode)
             {
                 throw new CompletionClientException($"{endpoint} answered {(int)response.StatusCode} {response.ReasonPhrase}: {text}");
@@ -82,7 +129,49 @@ internal sealed class OpenAiCompletionClient(HttpClient http, Uri server, string
         return text[..cut];
     }
 
-    private static List<string> ParseChoices(string json, CompletionRequest request, Uri endpoint)
+    // Our server: "prompt has 706 tokens; the model's context is 512 tokens, ...". vLLM and OpenAI: "This model's
+    // maximum context length is 2048 tokens. However, you requested 2100 tokens (1972 in the messages, 128 in the
+    // completion)" (or "... in your prompt; ...").
+    public static PromptTooLongException? PromptTooLong(string body, int maxTokens)
+    {
+        string message = body;
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(body);
+            if (doc.RootElement.TryGetProperty("error", out JsonElement error) && error.TryGetProperty("message", out JsonElement text))
+            {
+                message = text.GetString() ?? body;
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: match the raw body.
+        }
+
+        if (OursTooLong().Match(message) is { Success: true } ours)
+        {
+            return new PromptTooLongException(int.Parse(ours.Groups[1].Value, CultureInfo.InvariantCulture), maxTokens, int.Parse(ours.Groups[2].Value, CultureInfo.InvariantCulture), message);
+        }
+
+        if (OpenAiTooLong().Match(message) is { Success: true } openAi)
+        {
+            Match prompt = OpenAiPromptTokens().Match(message);
+            return new PromptTooLongException(prompt.Success ? int.Parse(prompt.Groups[1].Value, CultureInfo.InvariantCulture) : null, maxTokens, int.Parse(openAi.Groups[1].Value, CultureInfo.InvariantCulture), message);
+        }
+
+        return null;
+    }
+
+    [GeneratedRegex(@"prompt has (\d+) tokens; the model's context is (\d+) tokens")]
+    private static partial Regex OursTooLong();
+
+    [GeneratedRegex(@"maximum context length is (\d+) tokens")]
+    private static partial Regex OpenAiTooLong();
+
+    [GeneratedRegex(@"\((\d+) in (?:the messages|your prompt)")]
+    private static partial Regex OpenAiPromptTokens();
+
+    private static (List<string> Texts, int? PromptTokens) ParseChoices(string json, CompletionRequest request, Uri endpoint)
     {
         try
         {
@@ -97,7 +186,9 @@ internal sealed class OpenAiCompletionClient(HttpClient http, Uri server, string
                 throw new CompletionClientException($"{endpoint} returned {choices.Count} choices for n={request.Samples}.");
             }
 
-            return choices;
+            int? promptTokens = doc.RootElement.TryGetProperty("usage", out JsonElement usage) && usage.ValueKind == JsonValueKind.Object
+                && usage.TryGetProperty("prompt_tokens", out JsonElement tokens) && tokens.TryGetInt32(out int count) ? count : null;
+            return (choices, promptTokens);
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
         {

@@ -3,7 +3,7 @@ namespace CodeGen.Eval.Storage;
 /// <summary>One executed sample of a run without its texts: what tables and charts need.</summary>
 /// <param name="Problem">The problem's task id.</param>
 /// <param name="Index">The sample's index within the problem (0-based).</param>
-/// <param name="Status">passed, failed, runtime_error, compile_error, timeout or sandbox_error.</param>
+/// <param name="Status">passed, failed, runtime_error, compile_error, timeout, sandbox_error or prompt_too_long (not run: the prompt with max_tokens did not fit the context; Stderr says by how much).</param>
 /// <param name="ExitCode">The program's exit status; null if it never ran or was killed on timeout.</param>
 /// <param name="DurationMs">Compile plus run time in milliseconds.</param>
 /// <param name="CompileMs">The in-process compile part of <paramref name="DurationMs"/> (C#); null where nothing was

@@ -16,7 +16,8 @@ internal static class ModelEndpoints
         app.MapGet("/v1/models", (ModelHost host) => Results.Json(new
         {
             @object = "list",
-            data = new[] { new { id = host.Name, @object = "model", owned_by = "codegen", created = 0 } },
+            // max_model_len (as vLLM names it): the most positions, prompt + completion, one request may use.
+            data = new[] { new { id = host.Name, @object = "model", owned_by = "codegen", created = 0, max_model_len = host.MaxContext } },
         }));
     }
 }

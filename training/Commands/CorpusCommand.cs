@@ -170,6 +170,7 @@ internal static class CorpusCommand
         [
             ("input files", $"{report.InputFiles:N0} ({report.InputBytes:N0} bytes)"),
             .. report.QualityRemoved.Select(pair => ($"quality: {pair.Key}", $"-{pair.Value:N0}")),
+            .. report.LicenseRemoved.Select(pair => ($"license: {pair.Key}", $"-{pair.Value:N0}")),
             .. report.Redactions.Select(pair => ($"redacted: {pair.Key}", $"{pair.Value:N0}")),
             ("files with redactions", $"{report.FilesWithRedactions:N0}"),
             ("exact duplicates", $"-{report.ExactDuplicatesRemoved:N0}"),

@@ -17,6 +17,9 @@ internal static class PretrainCommand
         Option<int> heads = new("--heads") { DefaultValueFactory = _ => 8, Description = "Attention heads." };
         Option<int> kvHeads = new("--kv-heads") { DefaultValueFactory = _ => 4, Description = "Key/value heads (GQA)." };
         Option<int> intermediate = new("--intermediate") { DefaultValueFactory = _ => 688, Description = "SwiGLU width." };
+        Option<double> ropeTheta = new("--rope-theta") { DefaultValueFactory = _ => 10000, Description = "RoPE base θ." };
+        Option<DirectoryInfo?> initFrom = new("--init-from") { Description = "Start from this trained model directory (same vocabulary, width, layers, heads; the SwiGLU may be wider) instead of random weights." };
+        Option<int> validationSplit = new("--validation-split") { DefaultValueFactory = _ => 512, Description = "Validation also reports the loss below and from this position (0 = off)." };
         Option<int> steps = new("--steps") { DefaultValueFactory = _ => 2000, Description = "Optimizer steps." };
         Option<int> batch = new("--batch-size") { DefaultValueFactory = _ => 8, Description = "Sequences per micro-batch." };
         Option<int> accumulation = new("--accumulation") { DefaultValueFactory = _ => 1, Description = "Micro-batches per step." };
@@ -31,9 +34,9 @@ internal static class PretrainCommand
         Option<int> seed = new("--seed") { DefaultValueFactory = _ => 1, Description = "Seed for weights and data order." };
         Option<int> threads = new("--threads") { DefaultValueFactory = _ => 0, Description = "Torch threads (0 = default)." };
         Option<int?> stopAfter = new("--stop-after") { Description = "Stop after this many steps in this process (the schedule still spans --steps)." };
-        var command = new Command("pretrain", "Pretrain a Llama-architecture model from scratch.")
+        var command = new Command("pretrain", "Pretrain a Llama-architecture model from scratch or from a trained model (--init-from).")
         {
-            data, output, resume, hidden, layers, heads, kvHeads, intermediate, steps, batch, accumulation, lr, minLr, warmup,
+            data, output, resume, hidden, layers, heads, kvHeads, intermediate, ropeTheta, initFrom, validationSplit, steps, batch, accumulation, lr, minLr, warmup,
             weightDecay, clip, evalEvery, evalBatches, checkpointEvery, seed, threads, stopAfter,
         };
         command.SetAction(parse =>
@@ -47,6 +50,9 @@ internal static class PretrainCommand
                 Heads = parse.GetValue(heads),
                 KvHeads = parse.GetValue(kvHeads),
                 Intermediate = parse.GetValue(intermediate),
+                RopeTheta = parse.GetValue(ropeTheta),
+                InitFrom = parse.GetValue(initFrom)?.FullName,
+                ValidationSplit = parse.GetValue(validationSplit),
                 Steps = parse.GetValue(steps),
                 BatchSize = parse.GetValue(batch),
                 Accumulation = parse.GetValue(accumulation),
@@ -92,6 +98,8 @@ internal static class PretrainCommand
         if (o.Heads % o.KvHeads != 0) throw new ArgumentException($"--heads {o.Heads} must be a multiple of --kv-heads {o.KvHeads}");
         if (o.Steps < 1 || o.BatchSize < 1 || o.Accumulation < 1 || o.EvalEvery < 1 || o.CheckpointEvery < 1)
             throw new ArgumentException("--steps, --batch-size, --accumulation, --eval-every and --checkpoint-every must be positive");
+        if (o.RopeTheta <= 0) throw new ArgumentException("--rope-theta must be positive");
+        if (o.InitFrom is string from && !File.Exists(Path.Combine(from, "config.json"))) throw new ArgumentException($"--init-from {from} has no config.json");
         if (o.LearningRate <= 0 || o.MinLearningRate < 0 || o.MinLearningRate > o.LearningRate)
             throw new ArgumentException("--lr must be positive and --min-lr in [0, --lr]");
     }

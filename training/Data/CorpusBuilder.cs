@@ -5,7 +5,7 @@ using CodeGen.Training.Tokenizers;
 
 namespace CodeGen.Training.Data;
 
-// The corpus stage of pretraining: read -> quality filters -> secrets redaction -> exact
+// The corpus stage of pretraining: read -> quality filters -> license (permissive only) -> secrets redaction -> exact
 // dedup -> near dedup -> decontamination. Documents stay in ordinal full-path order, so
 // "first" (the copy dedup keeps) means first in that order.
 internal static class CorpusBuilder
@@ -25,6 +25,7 @@ internal static class CorpusBuilder
         QualityCheck[] checks = new QualityCheck[files.Count];
         RedactionResult?[] redactions = new RedactionResult?[files.Count];
         CorpusDocument?[] documents = new CorpusDocument?[files.Count];
+        string?[] refusedLicenses = new string?[files.Count];
         Parallel.For(0, files.Count, i =>
         {
             FileInfo file = files[i];
@@ -40,10 +41,16 @@ internal static class CorpusBuilder
                 return;
             }
 
-            RedactionResult redaction = SecretRedactor.Redact(text!);
-            redactions[i] = redaction;
             string root = RootOf(file.FullName, roots);
             SourceOrigin origin = detectors[root].Detect(file.FullName);
+            if (!LicenseDetector.IsPermissive(origin.License))
+            {
+                refusedLicenses[i] = origin.License;
+                return;
+            }
+
+            RedactionResult redaction = SecretRedactor.Redact(text!);
+            redactions[i] = redaction;
             documents[i] = new CorpusDocument(
                 Path.GetRelativePath(root, file.FullName).Replace('\\', '/'),
                 options.LanguageOf(file.FullName),
@@ -53,7 +60,7 @@ internal static class CorpusBuilder
                 redaction.Text);
         });
         List<CorpusDocument> kept = [.. documents.OfType<CorpusDocument>()];
-        log?.Invoke($"read + quality + redaction: {files.Count:N0} files -> {kept.Count:N0} ({stage.Elapsed.TotalSeconds:F1} s)");
+        log?.Invoke($"read + quality + license + redaction: {files.Count:N0} files -> {kept.Count:N0} ({stage.Elapsed.TotalSeconds:F1} s)");
 
         stage.Restart();
         HashSet<string> seen = new(StringComparer.Ordinal);
@@ -82,6 +89,7 @@ internal static class CorpusBuilder
             InputBytes = files.Sum(file => file.Length),
             QualityRemoved = Enum.GetValues<QualityCheck>().Where(check => check != QualityCheck.Passed)
                 .ToDictionary(check => check.ToString(), check => checks.Count(c => c == check)),
+            LicenseRemoved = Tally(refusedLicenses.OfType<string>()),
             Redactions = Enum.GetValues<SecretKind>()
                 .ToDictionary(kind => kind.ToString(), kind => redactions.Sum(r => r?.Counts.GetValueOrDefault(kind) ?? 0)),
             FilesWithRedactions = redactions.Count(r => r is not null && r.Counts.Count > 0),

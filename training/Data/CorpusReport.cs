@@ -11,6 +11,9 @@ internal sealed record CorpusReport
     // Quality filter -> files it removed (each file counted under the first filter it failed).
     public required IReadOnlyDictionary<string, int> QualityRemoved { get; init; }
 
+    // License that is not permissive (or "unknown") -> files removed for it.
+    public required IReadOnlyDictionary<string, int> LicenseRemoved { get; init; }
+
     // Secret kind -> occurrences redacted.
     public required IReadOnlyDictionary<string, int> Redactions { get; init; }
 

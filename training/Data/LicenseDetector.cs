@@ -5,17 +5,29 @@ namespace CodeGen.Training.Data;
 //    folder "owner__name" is the manifest row whose repo is "owner/name".
 //  - Otherwise the nearest LICENSE/COPYING file, in the file's folder or a parent up to the
 //    root, is classified by text markers; the origin is the root folder's name.
+//  - A Debian package's machine-readable copyright file (DEP-5, /usr/share/doc/PKG/copyright,
+//    copied beside the package's installed files) counts as a license file too: the last Files
+//    paragraph whose pattern matches a file's path names its license, and the origin is
+//    "debian:" + the folder holding the copyright file (the package name).
 internal sealed class LicenseDetector
 {
     public const string Unknown = "unknown";
 
     private static readonly string[] LicenseFileNames =
-        ["LICENSE", "LICENSE.txt", "LICENSE.md", "LICENCE", "COPYING", "COPYING.txt"];
+        ["LICENSE", "LICENSE.txt", "LICENSE.md", "LICENCE", "COPYING", "COPYING.txt", DebianCopyright.FileName];
+
+    // Licenses whose files may be trained on (the corpus drops every other file).
+    public static readonly IReadOnlySet<string> Permissive = new HashSet<string>(StringComparer.Ordinal)
+        { "MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "PSF-2.0", "ISC", "Zlib", "0BSD" };
+
+    // True for a permissive license, or a conjunction "A AND B" of them.
+    public static bool IsPermissive(string license) =>
+        license.Split(" AND ", StringSplitOptions.TrimEntries).All(Permissive.Contains);
 
     private readonly string _root;
     private readonly string _rootName;
     private readonly Dictionary<string, SourceOrigin>? _manifest;
-    private readonly Dictionary<string, string> _licenseByDirectory = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LicenseSource> _sourceByDirectory = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
     public LicenseDetector(string root)
@@ -99,14 +111,21 @@ internal sealed class LicenseDetector
             return _manifest.TryGetValue(top, out SourceOrigin? origin) ? origin : new SourceOrigin(_rootName, Unknown);
         }
 
-        return new SourceOrigin(_rootName, LicenseOf(Path.GetDirectoryName(Path.GetFullPath(file))!));
+        string directory = Path.GetDirectoryName(Path.GetFullPath(file))!;
+        LicenseSource source = SourceOf(directory);
+        return source.Debian is null ? source.Origin
+            : source.Origin with { License = source.Debian.LicenseOf(Path.GetRelativePath(source.Directory, Path.GetFullPath(file)).Replace('\\', '/')) };
     }
 
-    private string LicenseOf(string directory)
+    // The license file that governs a folder: a fixed origin, or a Debian copyright file that
+    // decides per file.
+    private sealed record LicenseSource(string Directory, SourceOrigin Origin, DebianCopyright? Debian);
+
+    private LicenseSource SourceOf(string directory)
     {
         lock (_lock)
         {
-            if (_licenseByDirectory.TryGetValue(directory, out string? cached))
+            if (_sourceByDirectory.TryGetValue(directory, out LicenseSource? cached))
             {
                 return cached;
             }
@@ -115,15 +134,17 @@ internal sealed class LicenseDetector
         string? licenseFile = LicenseFileNames.Select(name => Path.Combine(directory, name)).FirstOrDefault(File.Exists);
         string? parent = Path.GetDirectoryName(directory);
         bool atRoot = string.Equals(directory, _root, StringComparison.Ordinal) || parent is null || !directory.StartsWith(_root, StringComparison.Ordinal);
-        string license = licenseFile is not null ? Classify(File.ReadAllText(licenseFile))
-            : atRoot ? Unknown
-            : LicenseOf(parent!);
+        LicenseSource source = licenseFile is null
+            ? (atRoot ? new LicenseSource(directory, new SourceOrigin(_rootName, Unknown), null) : SourceOf(parent!))
+            : Path.GetFileName(licenseFile) == DebianCopyright.FileName
+                ? new LicenseSource(directory, new SourceOrigin("debian:" + Path.GetFileName(directory), Unknown), DebianCopyright.Parse(File.ReadAllText(licenseFile)))
+                : new LicenseSource(directory, new SourceOrigin(_rootName, Classify(File.ReadAllText(licenseFile))), null);
 
         lock (_lock)
         {
-            _licenseByDirectory[directory] = license;
+            _sourceByDirectory[directory] = source;
         }
 
-        return license;
+        return source;
     }
 }

@@ -24,6 +24,18 @@ internal sealed record PretrainOptions
     /// <summary>SwiGLU width.</summary>
     public int Intermediate { get; init; } = 688;
 
+    /// <summary>RoPE base θ (raise it with the context, as code models do when extending theirs).</summary>
+    public double RopeTheta { get; init; } = 10000;
+
+    /// <summary>
+    /// A trained Hugging Face model directory to start from instead of random weights (same vocabulary,
+    /// width, layers and heads; the SwiGLU may be wider, see WidenedStart). Ignored when resuming.
+    /// </summary>
+    public string? InitFrom { get; init; }
+
+    /// <summary>Validation also reports the loss of positions below and from this one (0 = off).</summary>
+    public int ValidationSplit { get; init; } = 512;
+
     /// <summary>Optimizer steps.</summary>
     public int Steps { get; init; } = 2000;
 

@@ -42,7 +42,7 @@ internal sealed class Pretrainer
         HeadDim = o.Hidden / o.Heads,
         MaxPositionEmbeddings = context,
         RmsNormEps = 1e-5,
-        RopeTheta = 10000,
+        RopeTheta = o.RopeTheta,
         TieWordEmbeddings = true,
         TorchDtype = "float32",
         EosTokenIds = endOfText is int eos ? [eos] : [],
@@ -67,6 +67,15 @@ internal sealed class Pretrainer
         using var optimizer = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)), weightDecay: o.WeightDecay);
         var schedule = new LearningRateSchedule(o.LearningRate, o.MinLearningRate, o.Warmup, o.Steps);
 
+        if (!resume || store.Latest() is null)
+        {
+            if (o.InitFrom is string initFrom)
+            {
+                WidenedStart.Load(model, initFrom);
+                _log.WriteLine($"initialised from {initFrom}");
+            }
+        }
+
         int startStep = 0;
         long tokensSeen = 0;
         double elapsedBefore = 0;
@@ -90,7 +99,7 @@ internal sealed class Pretrainer
         }
         WriteRunInfo(config, data);
 
-        int stopAt = Math.Min(o.Steps, startStep + (o.StopAfter ?? int.MaxValue));
+        int stopAt = o.StopAfter is int stopAfter ? Math.Min(o.Steps, startStep + stopAfter) : o.Steps; // (startStep + int.MaxValue would overflow)
         var watch = Stopwatch.StartNew();
         double lastLoss = double.NaN;
         long tokensPerStep = (long)o.BatchSize * o.Accumulation * seqLen;
@@ -119,7 +128,7 @@ internal sealed class Pretrainer
             lastLoss = lossSum / o.Accumulation;
             double tokensPerSecond = tokensPerStep / stepWatch.Elapsed.TotalSeconds;
             int done = step + 1;
-            double? validation = done % o.EvalEvery == 0 || done == o.Steps ? ValidationLoss(model, data) : null;
+            ValidationResult? validation = done % o.EvalEvery == 0 || done == o.Steps ? Validate(model, data) : null;
             AppendMetrics(metricsPath, done, lastLoss, lr, tokensPerSecond, tokensSeen, validation, elapsedBefore + watch.Elapsed.TotalSeconds);
             _progress?.Invoke(done, lastLoss, tokensPerSecond);
             if (done % o.CheckpointEvery == 0 || done == stopAt)
@@ -129,7 +138,7 @@ internal sealed class Pretrainer
             }
             if (done % Math.Max(1, o.EvalEvery / 4) == 0 || validation is not null)
             {
-                _log.WriteLine($"step {done}/{o.Steps} loss {lastLoss:F4} lr {lr:E2} tok/s {tokensPerSecond:F0}" + (validation is double v ? $" val_loss {v:F4}" : ""));
+                _log.WriteLine($"step {done}/{o.Steps} loss {lastLoss:F4} lr {lr:E2} tok/s {tokensPerSecond:F0}" + (validation is ValidationResult v ? $" val_loss {v.Loss:F4}" + (v.Long is double l ? $" (positions <{o.ValidationSplit} {v.Short:F4}, >= {l:F4})" : "") : ""));
             }
         }
         if (stopAt == o.Steps) Export(model, config, data);
@@ -146,25 +155,48 @@ internal sealed class Pretrainer
         return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), targets.reshape(-1));
     }
 
-    private double ValidationLoss(CausalLM model, ShardSet data)
+    /// <summary>Validation loss: over all positions, and below / from a split position.</summary>
+    public sealed record ValidationResult(double Loss, double Short, double? Long);
+
+    private ValidationResult Validate(CausalLM model, ShardSet data)
     {
-        if (data.Validation.Count == 0) return double.NaN;
+        if (data.Validation.Count == 0) return new ValidationResult(double.NaN, double.NaN, null);
+        int rows = (int)Math.Min(data.Validation.Count, (long)_options.EvalBatches * _options.BatchSize);
+        return PositionLoss(model, data, [.. data.Validation.Take(rows)], _options.BatchSize, _options.ValidationSplit);
+    }
+
+    /// <summary>
+    /// Mean next-token cross-entropy of the given sequences over all positions, over positions
+    /// [0, split) and over [split, T) (null when the sequences are not longer than split, or split is 0).
+    /// Position p is the prediction of token p + 1 from tokens 0..p.
+    /// </summary>
+    public static ValidationResult PositionLoss(CausalLM model, ShardSet data, IReadOnlyList<long> sequences, int batchSize, int split)
+    {
         using var noGrad = no_grad();
         int seqLen = data.Index.SeqLen;
-        int rows = (int)Math.Min(data.Validation.Count, (long)_options.EvalBatches * _options.BatchSize);
-        double total = 0;
-        int batches = 0;
-        var ids = new long[_options.BatchSize * (seqLen + 1)];
-        for (int start = 0; start < rows; start += _options.BatchSize)
+        int cut = split > 0 && split < seqLen ? split : seqLen;
+        double shortSum = 0, longSum = 0;
+        long shortCount = 0, longCount = 0;
+        var ids = new long[batchSize * (seqLen + 1)];
+        for (int start = 0; start < sequences.Count; start += batchSize)
         {
             using var scope = NewDisposeScope();
-            int count = Math.Min(_options.BatchSize, rows - start);
-            for (int row = 0; row < count; row++) data.Read(data.Validation[start + row], ids.AsSpan(row * (seqLen + 1), seqLen + 1));
-            Tensor batch = tensor(ids, [_options.BatchSize, seqLen + 1], int64).narrow(0, 0, count);
-            total += Loss(model, batch).item<float>();
-            batches++;
+            int count = Math.Min(batchSize, sequences.Count - start);
+            for (int row = 0; row < count; row++) data.Read(sequences[start + row], ids.AsSpan(row * (seqLen + 1), seqLen + 1));
+            Tensor batch = tensor(ids, [batchSize, seqLen + 1], int64).narrow(0, 0, count);
+            Tensor logits = model.Forward(batch.narrow(1, 0, seqLen)); // (B, T, V)
+            Tensor losses = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), batch.narrow(1, 1, seqLen).reshape(-1), reduction: nn.Reduction.None)
+                .reshape(count, seqLen); // (B, T)
+            shortSum += losses.narrow(1, 0, cut).sum().item<float>();
+            shortCount += (long)count * cut;
+            if (cut < seqLen)
+            {
+                longSum += losses.narrow(1, cut, seqLen - cut).sum().item<float>();
+                longCount += (long)count * (seqLen - cut);
+            }
         }
-        return total / batches;
+        double all = (shortSum + longSum) / (shortCount + longCount);
+        return new ValidationResult(all, shortSum / shortCount, longCount > 0 ? longSum / longCount : null);
     }
 
     // Sample p of the endless training stream: epoch p / N in a seeded permutation of the training sequences.
@@ -205,7 +237,7 @@ internal sealed class Pretrainer
         File.WriteAllLines(path, kept);
     }
 
-    private static void AppendMetrics(string path, int step, double loss, double lr, double tokensPerSecond, long tokens, double? validation, double elapsed)
+    private static void AppendMetrics(string path, int step, double loss, double lr, double tokensPerSecond, long tokens, ValidationResult? validation, double elapsed)
     {
         var line = new JsonObject
         {
@@ -216,7 +248,15 @@ internal sealed class Pretrainer
             ["tokens"] = tokens,
             ["elapsed_s"] = Math.Round(elapsed, 2),
         };
-        if (validation is double v) line["val_loss"] = v;
+        if (validation is ValidationResult v)
+        {
+            line["val_loss"] = v.Loss;
+            if (v.Long is double l)
+            {
+                line["val_loss_short"] = v.Short;
+                line["val_loss_long"] = l;
+            }
+        }
         File.AppendAllText(path, line.ToJsonString() + "\n");
     }
 

@@ -6,7 +6,7 @@ internal static class SampleStatuses
 {
     public const string Passed = "passed";
 
-    public static readonly IReadOnlyList<string> Known = ["passed", "failed", "runtime_error", "compile_error", "timeout", "sandbox_error"];
+    public static readonly IReadOnlyList<string> Known = ["passed", "failed", "runtime_error", "compile_error", "timeout", "sandbox_error", "prompt_too_long"];
 
     public static string Label(string status) => status switch
     {
@@ -16,10 +16,11 @@ internal static class SampleStatuses
         "compile_error" => "compile error",
         "timeout" => "timeout",
         "sandbox_error" => "sandbox error",
+        "prompt_too_long" => "prompt too long",
         _ => status,
     };
 
-    // Hex colours for charts (Bootstrap 5 success, danger, warning, orange, purple, secondary).
+    // Hex colours for charts (Bootstrap 5 success, danger, warning, orange, purple, cyan, secondary).
     public static string Color(string status) => status switch
     {
         "passed" => "#198754",
@@ -27,6 +28,7 @@ internal static class SampleStatuses
         "runtime_error" => "#fd7e14",
         "compile_error" => "#6f42c1",
         "timeout" => "#ffc107",
+        "prompt_too_long" => "#0dcaf0",
         _ => "#6c757d",
     };
 
@@ -38,6 +40,7 @@ internal static class SampleStatuses
         "runtime_error" => "text-bg-warning",
         "compile_error" => "text-bg-info",
         "timeout" => "text-bg-warning",
+        "prompt_too_long" => "text-bg-dark",
         _ => "text-bg-secondary",
     };
 

@@ -78,6 +78,91 @@ public sealed class OpenAiCompletionClientTests(SandboxFixture fixture) : IDispo
         }
     }
 
+    [Theory]
+    [InlineData("""{"error":{"message":"prompt has 706 tokens; the model's context is 512 tokens, leaving no room to generate","type":"invalid_request_error"}}""", 706, 512)]
+    [InlineData("""{"object":"error","message":"This model's maximum context length is 2048 tokens. However, you requested 2100 tokens (1972 in the messages, 128 in the completion).","type":"BadRequestError"}""", 1972, 2048)]
+    [InlineData("""{"error":{"message":"This model's maximum context length is 4097 tokens, however you requested 5000 tokens (4872 in your prompt; 128 for the completion).","type":"invalid_request_error"}}""", 4872, 4097)]
+    public async Task CompleteAsync_PromptTooLong400_ThrowsPromptTooLongWithTheNumbers(string body, int promptTokens, int context)
+    {
+        _server.Respond = _ => body;
+        _server.Status = _ => 400;
+        using var http = new HttpClient();
+        var client = new OpenAiCompletionClient(http, _server.Url);
+
+        PromptTooLongException ex = await Assert.ThrowsAsync<PromptTooLongException>(
+            () => client.CompleteAsync(new CompletionRequest("x", 1, 0, 128, []), CancellationToken.None));
+
+        Assert.Equal((promptTokens, 128, context), (ex.PromptTokens!.Value, ex.MaxTokens, ex.Context!.Value));
+        Assert.StartsWith($"prompt_too_long: prompt {promptTokens} tokens + max_tokens 128 > context {context} tokens (server: ", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ContextAsync_ModelsList_ReadsMaxModelLenOfTheNamedModelOrNull()
+    {
+        using var http = new HttpClient();
+        var client = new OpenAiCompletionClient(http, _server.Url);
+        Assert.Null(await client.ContextAsync(null, CancellationToken.None)); // 404
+
+        _server.Models = """{"object":"list","data":[{"id":"a","max_model_len":512},{"id":"b","max_model_len":2048}]}""";
+        Assert.Equal(512, await client.ContextAsync(null, CancellationToken.None));
+        Assert.Equal(2048, await client.ContextAsync("b", CancellationToken.None));
+
+        _server.Models = """{"object":"list","data":[{"id":"a"}]}""";
+        Assert.Null(await client.ContextAsync(null, CancellationToken.None));
+    }
+
+    [Fact]
+    public void Run_PromptsTooLongForTheContext_RecordedWithNumbersRunGoesOnAndMinPassFails()
+    {
+        _ = fixture;
+        // Context 100, --max-tokens 64. HumanEval/0: the server refuses the prompt (400). HumanEval/1: usage says
+        // 60 prompt tokens, 60 + 64 > 100. HumanEval/2: 30 + 64 fits, and the completion is the reference solution.
+        _server.Models = """{"object":"list","data":[{"id":"tiny","max_model_len":100}]}""";
+        _server.Status = body => body.GetProperty("prompt").GetString()!.Contains("has_close_elements", StringComparison.Ordinal) ? 400 : 200;
+        _server.Respond = body =>
+        {
+            string prompt = body.GetProperty("prompt").GetString()!;
+            return prompt.Contains("has_close_elements", StringComparison.Ordinal)
+                ? """{"error":{"message":"prompt has 120 tokens; the model's context is 100 tokens, leaving no room to generate","type":"invalid_request_error"}}"""
+                : prompt.Contains("truncate_number", StringComparison.Ordinal)
+                    ? """{"choices":[{"index":0,"text":"    return number % 1.0\n"}],"usage":{"prompt_tokens":30,"completion_tokens":9,"total_tokens":39}}"""
+                    : """{"choices":[{"index":0,"text":"    return []\n"}],"usage":{"prompt_tokens":60,"completion_tokens":4,"total_tokens":64}}""";
+        };
+        string db = Path.Combine(Path.GetTempPath(), $"codegen-eval-{Guid.NewGuid():N}.db");
+        try
+        {
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+            int exitCode = EvalCommandLine.Create()
+                .Parse(["run", "--benchmark", "humaneval", "--server", _server.Url.ToString(), "--max-tokens", "64", "--limit", "3", "--db", db, "--name", "long", "--min-pass", "0.5"])
+                .Invoke(new InvocationConfiguration { Output = output, Error = error });
+
+            Assert.Equal(1, exitCode);
+            Assert.Equal("pass@1 0.333333 is below --min-pass 0.5\n", error.ToString());
+            string[] lines = output.ToString().TrimEnd().Split('\n');
+            Assert.Equal("pass@1=0.333333 passed=1 total=3", lines[^1]);
+            Assert.Equal("prompt_too_long: 2 of 3 problems did not fit the model's context with the requested max_tokens (not run, counted as failures; each sample's stderr gives the numbers)", lines[^2]);
+            Assert.Equal("statuses: passed=1 prompt_too_long=2", lines[^3]);
+
+            using CodeGen.Eval.Storage.ResultStore store = CodeGen.Eval.Storage.ResultStore.OpenReadOnly(db);
+            var samples = store.GetSamples(store.FindRun("long")!.Id).ToDictionary(s => s.Problem);
+            Assert.Equal(("prompt_too_long", ""), (samples["HumanEval/0"].Status, samples["HumanEval/0"].Completion));
+            Assert.Equal(
+                "prompt_too_long: prompt 120 tokens + max_tokens 64 > context 100 tokens (server: prompt has 120 tokens; the model's context is 100 tokens, leaving no room to generate)",
+                samples["HumanEval/0"].Stderr);
+            Assert.Equal(("prompt_too_long", "prompt_too_long: prompt 60 tokens + max_tokens 64 > context 100 tokens"), (samples["HumanEval/1"].Status, samples["HumanEval/1"].Stderr));
+            Assert.Equal("passed", samples["HumanEval/2"].Status);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (string f in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(db) + "*"))
+            {
+                File.Delete(f);
+            }
+        }
+    }
+
     public void Dispose() => _server.Dispose();
 
     // Answers POST /v1/completions with Respond(body); null means 400 with an OpenAI error body.
@@ -98,6 +183,12 @@ public sealed class OpenAiCompletionClientTests(SandboxFixture fixture) : IDispo
         public Uri Url { get; }
 
         public Func<JsonElement, string?> Respond { get; set; } = _ => null;
+
+        // Status of a non-null answer of Respond (200 unless a test answers errors with their own bodies).
+        public Func<JsonElement, int> Status { get; set; } = _ => 200;
+
+        // The body of GET /v1/models; null means 404.
+        public string? Models { get; set; }
 
         public List<JsonElement> Requests { get; } = [];
 
@@ -123,6 +214,15 @@ public sealed class OpenAiCompletionClientTests(SandboxFixture fixture) : IDispo
                     return;
                 }
 
+                if (context.Request.HttpMethod == "GET")
+                {
+                    context.Response.StatusCode = Models is null ? 404 : 200;
+                    context.Response.ContentType = "application/json";
+                    await context.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes(Models ?? "{}"));
+                    context.Response.Close();
+                    continue;
+                }
+
                 using var reader = new StreamReader(context.Request.InputStream);
                 JsonElement body = JsonDocument.Parse(await reader.ReadToEndAsync()).RootElement.Clone();
                 lock (Requests)
@@ -132,7 +232,7 @@ public sealed class OpenAiCompletionClientTests(SandboxFixture fixture) : IDispo
 
                 Authorization = context.Request.Headers["Authorization"];
                 string? answer = context.Request.Url!.AbsolutePath == "/v1/completions" ? Respond(body) : null;
-                context.Response.StatusCode = answer is null ? 400 : 200;
+                context.Response.StatusCode = answer is null ? 400 : Status(body);
                 context.Response.ContentType = "application/json";
                 byte[] bytes = Encoding.UTF8.GetBytes(answer ?? """{"error":{"message":"bad","type":"invalid_request_error"}}""");
                 await context.Response.OutputStream.WriteAsync(bytes);

@@ -52,6 +52,7 @@ public sealed class ModelEndpointsTests
             JsonElement models = JsonDocument.Parse(await client.GetStringAsync("/v1/models")).RootElement;
             Assert.Equal("list", models.GetProperty("object").GetString());
             Assert.Equal("stories260K", models.GetProperty("data")[0].GetProperty("id").GetString());
+            Assert.Equal(512, models.GetProperty("data")[0].GetProperty("max_model_len").GetInt32());
         }
     }
 

@@ -69,6 +69,28 @@ public sealed class CorpusCommandTests : IDisposable
     }
 
     [Fact]
+    public void Invoke_FilesWithoutPermissiveLicense_DroppedAndCountedByLicense()
+    {
+        string source = Path.Combine(_directory, "src");
+        Write(source, "mit/LICENSE", "MIT License\n\nPermission is hereby granted, free of charge, to any person");
+        Write(source, "mit/a.py", SampleCode.Generate(seed: 1));
+        Write(source, "gpl/COPYING", "GNU GENERAL PUBLIC LICENSE Version 3");
+        Write(source, "gpl/b.py", SampleCode.Generate(seed: 2));
+        Write(source, "none/c.py", SampleCode.Generate(seed: 3));
+        string output = Path.Combine(_directory, "out");
+
+        (int exitCode, string stdout, string stderr) = Invoke("corpus", "--input", source, "--extensions", ".py", "--output", output);
+
+        Assert.Equal("", stderr);
+        Assert.Equal(0, exitCode);
+        Assert.Equal(["mit/a.py"], File.ReadAllLines(Path.Combine(output, "corpus.jsonl"))
+            .Select(line => JsonSerializer.Deserialize<CorpusDocument>(line, new JsonSerializerOptions(JsonSerializerDefaults.Web))!.Path));
+        using JsonDocument report = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "corpus-report.json")));
+        Assert.Equal("""{"unknown":2}""", report.RootElement.GetProperty("licenseRemoved").GetRawText().Replace(" ", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal));
+        Assert.Contains("license: unknown", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Invoke_MissingInputDirectory_FailsWithMessage()
     {
         string missing = Path.Combine(_directory, "missing");

@@ -129,6 +129,20 @@ public sealed class PretrainerResumeTests : IDisposable
     }
 
     [Fact]
+    public void Resume_WithoutStopAfter_RunsToTheLastStepAndExports()
+    {
+        string data = MakeShards();
+        string run = Path.Combine(_root, "resumed");
+        PretrainOptions options = Options(data, run) with { Steps = 12, Warmup = 2, CheckpointEvery = 5 };
+        new Pretrainer(options with { StopAfter = 5 }, TextWriter.Null).Run(resume: false);
+
+        new Pretrainer(options, TextWriter.Null).Run(resume: true);
+
+        Assert.Equal(Enumerable.Range(1, 12), Metrics(run).Keys.Order());
+        Assert.True(File.Exists(Path.Combine(run, "model", "model.safetensors")), "the resumed run did not export");
+    }
+
+    [Fact]
     public void Schedule_WarmupThenCosine_HandComputedPoints()
     {
         var schedule = new LearningRateSchedule(1e-3, 1e-4, WarmupSteps: 10, TotalSteps: 110);

@@ -116,5 +116,25 @@ public sealed class RunPageTests : IDisposable
         Assert.Equal("HumanEval/100", rows[0][0]);
     }
 
+    [Fact]
+    public async Task Get_RunWithPromptsTooLong_CountsThemUnderTheirOwnLabel()
+    {
+        string dbPath = _directory.File("long.db");
+        using (SeededStore store = SeededStore.Create(dbPath))
+        {
+            long run = store.AddRun("humaneval-cs-512", benchmark: "humaneval-cs", passAtK: new Dictionary<int, double> { [1] = 0 });
+            store.AddSample(run, "HumanEval_0", 0, "prompt_too_long", completion: "", stderr: "prompt_too_long: prompt 706 tokens + max_tokens 128 > context 512 tokens", durationMs: 0);
+            store.AddSample(run, "HumanEval_1", 0, "prompt_too_long", completion: "", stderr: "prompt_too_long: prompt 530 tokens + max_tokens 128 > context 512 tokens", durationMs: 0);
+            store.AddSample(run, "HumanEval_2", 0, "compile_error");
+        }
+
+        (HttpStatusCode status, string body) = await TestHttp.GetAsync(dbPath, "/runs/1");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        IDocument page = Html.Parse(body);
+        Assert.Equal(["compile error 1 (33.3%)", "prompt too long 2 (66.7%)"], page.QuerySelectorAll("li.status-count").Select(li => li.Text()).ToArray());
+        Assert.Contains("\"labels\":[\"compile error\",\"prompt too long\"]", page.QuerySelector("canvas#status-chart")!.GetAttribute("data-chart")!, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _directory.Dispose();
 }
