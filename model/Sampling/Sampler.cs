@@ -45,9 +45,6 @@ public sealed class Sampler
     /// <summary>Whether this sampler takes the argmax.</summary>
     public bool IsGreedy => _options.IsGreedy;
 
-    /// <summary>Whether a constraint judges the candidates.</summary>
-    public bool IsConstrained => _constraint is not null;
-
     /// <summary>Tokens the constraint rejected while drawing the last token (their probability went to the others).</summary>
     public IReadOnlyList<int> LastRejected => _rejected;
 

@@ -35,14 +35,8 @@ internal sealed class SyntaxTokenConstraint : ITokenConstraint
     /// <summary>Characters of the context (the code before the cursor) at the start of the checker's text.</summary>
     public int ContextLength { get; }
 
-    /// <summary>Tokens accepted so far.</summary>
-    public int Accepted => _undo.Count;
-
     /// <summary>Where the completion is finished, in characters of generated text, or null (see <see cref="IPrefixChecker.CompletedAt"/>).</summary>
     public int? CompletedAt => _checker.CompletedAt is int at ? at - ContextLength : null;
-
-    /// <summary>The last rejection's reason (for check-prefixes style diagnostics and logs).</summary>
-    public string? LastReason { get; private set; }
 
     public bool Allows(int token)
     {
@@ -57,7 +51,6 @@ internal sealed class SyntaxTokenConstraint : ITokenConstraint
         long start = Stopwatch.GetTimestamp();
         PrefixVerdict verdict = _checker.Check(text);
         _metrics?.ConstraintCheck(Stopwatch.GetElapsedTime(start), verdict.Viable);
-        if (!verdict.Viable) LastReason = verdict.Reason;
         return verdict.Viable;
     }
 

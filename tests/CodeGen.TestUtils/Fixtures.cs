@@ -10,17 +10,19 @@ public static class Fixtures
     public static string SmallTokenizer => Find("tokenizer-small");
 
     /// <summary>The repository's bundled model (models/codegen-tiny), found from the test assembly upwards.</summary>
-    public static string BundledModel
+    public static string BundledModel => FindAbove(Path.Combine("models", "codegen-tiny", "config.json")) is string config
+        ? Path.GetDirectoryName(config)!
+        : throw new DirectoryNotFoundException($"models/codegen-tiny not found above {AppContext.BaseDirectory}");
+
+    /// <summary>The first file or directory at <paramref name="relativePath"/> below the test assembly's folder or one above it, or null.</summary>
+    public static string? FindAbove(string relativePath)
     {
-        get
+        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
         {
-            for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            {
-                string candidate = Path.Combine(d.FullName, "models", "codegen-tiny");
-                if (File.Exists(Path.Combine(candidate, "config.json"))) return candidate;
-            }
-            throw new DirectoryNotFoundException($"models/codegen-tiny not found above {AppContext.BaseDirectory}");
+            string candidate = Path.Combine(d.FullName, relativePath);
+            if (File.Exists(candidate) || Directory.Exists(candidate)) return candidate;
         }
+        return null;
     }
 
     private static string Find(string name)

@@ -9,9 +9,6 @@ namespace CodeGen.Server.Decoding.Speculative;
 /// </summary>
 internal sealed class SpeculativeDecoding(IReadOnlyList<IDraftProposer> proposers, int maxContext) : IDisposable
 {
-    /// <summary>Whether a proposer serves <paramref name="mode"/>.</summary>
-    public bool Supports(SpeculativeMode mode) => proposers.Any(p => p.Mode == mode);
-
     public void Propose(IReadOnlyList<SequenceState> running)
     {
         var ids = new HashSet<long>(running.Select(s => s.Id));

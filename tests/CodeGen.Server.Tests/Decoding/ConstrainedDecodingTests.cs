@@ -1,6 +1,4 @@
-using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
 using CodeGen.Model.Sampling;
 using CodeGen.Model.Tokenization;
 using CodeGen.Server.Constraints;
@@ -17,15 +15,8 @@ public sealed class ConstrainedDecodingTests(EngineModels models) : IClassFixtur
 {
     private static readonly EngineOptions Options = new() { MaxBatch = 8, MaxContext = 512 };
 
-    private static string DataFile(string name)
-    {
-        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            string candidate = Path.Combine(d.FullName, "evalstore", "Benchmarks", "Data", name);
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new FileNotFoundException($"evalstore/Benchmarks/Data/{name} not found above {AppContext.BaseDirectory}");
-    }
+    private static string DataFile(string name) => Fixtures.FindAbove(Path.Combine("evalstore", "Benchmarks", "Data", name))
+        ?? throw new FileNotFoundException($"evalstore/Benchmarks/Data/{name} not found above {AppContext.BaseDirectory}");
 
     // The first humaneval-cs prompts that leave room for a completion in the bundled model's 512 positions.
     private static List<string> CSharpPrompts(BpeTokenizer tokenizer, int count)
@@ -43,21 +34,6 @@ public sealed class ConstrainedDecodingTests(EngineModels models) : IClassFixtur
             Speculative = speculative,
         };
 
-    private static async Task<(List<int> Tokens, string Text, string? Finish, string? StopReason)> ReadAsync(ChannelReader<TokenEvent> reader)
-    {
-        var tokens = new List<int>();
-        var text = new StringBuilder();
-        string? finish = null, stopReason = null;
-        await foreach (TokenEvent e in reader.ReadAllAsync())
-        {
-            if (e.TokenId >= 0) tokens.Add(e.TokenId);
-            text.Append(e.Text);
-            finish = e.FinishReason ?? finish;
-            stopReason = e.StopReason ?? stopReason;
-        }
-        return (tokens, text.ToString(), finish, stopReason);
-    }
-
     [Fact]
     public async Task Greedy_CSharpConstraintOnHumanEvalCsPrompts_SameTokensUntilTheFirstInvalidOneThenViableToTheEnd()
     {
@@ -67,8 +43,8 @@ public sealed class ConstrainedDecodingTests(EngineModels models) : IClassFixtur
         var constraint = new CSharpSyntaxConstraint();
         List<string> prompts = CSharpPrompts(tokenizer, 4);
         Assert.Equal(4, prompts.Count);
-        var plain = await Task.WhenAll(prompts.Select(p => ReadAsync(engine.Submit([Job(tokenizer, p, 40, null)])[0])));
-        var constrained = await Task.WhenAll(prompts.Select(p => ReadAsync(engine.Submit([Job(tokenizer, p, 40, constraint)])[0])));
+        var plain = await Task.WhenAll(prompts.Select(p => EngineHarness.ReadTextAsync(engine.Submit([Job(tokenizer, p, 40, null)])[0])));
+        var constrained = await Task.WhenAll(prompts.Select(p => EngineHarness.ReadTextAsync(engine.Submit([Job(tokenizer, p, 40, constraint)])[0])));
 
         int changed = 0;
         for (int i = 0; i < prompts.Count; i++)
@@ -118,7 +94,7 @@ public sealed class ConstrainedDecodingTests(EngineModels models) : IClassFixtur
             foreach (string p in prompts)
             {
                 for (int k = 0; k < 3; k++)
-                    jobs.Add((p, constraint, ReadAsync(engine.Submit([Job(tokenizer, p, 48, constraint, sampling with { Seed = seed++ })])[0])));
+                    jobs.Add((p, constraint, EngineHarness.ReadTextAsync(engine.Submit([Job(tokenizer, p, 48, constraint, sampling with { Seed = seed++ })])[0])));
             }
         }
         foreach (var (prompt, constraint, result) in jobs)
@@ -149,8 +125,8 @@ public sealed class ConstrainedDecodingTests(EngineModels models) : IClassFixtur
         BpeTokenizer tokenizer = engine.Host.Tokenizer!;
         var constraint = new CSharpSyntaxConstraint();
         List<string> prompts = CSharpPrompts(tokenizer, 4);
-        var plain = await Task.WhenAll(prompts.Select(p => ReadAsync(engine.Submit([Job(tokenizer, p, 48, constraint)])[0])));
-        var spec = await Task.WhenAll(prompts.Select(p => ReadAsync(engine.Submit([Job(tokenizer, p, 48, constraint, speculative: SpeculativeMode.Ngram)])[0])));
+        var plain = await Task.WhenAll(prompts.Select(p => EngineHarness.ReadTextAsync(engine.Submit([Job(tokenizer, p, 48, constraint)])[0])));
+        var spec = await Task.WhenAll(prompts.Select(p => EngineHarness.ReadTextAsync(engine.Submit([Job(tokenizer, p, 48, constraint, speculative: SpeculativeMode.Ngram)])[0])));
         for (int i = 0; i < prompts.Count; i++)
         {
             Assert.Equal(plain[i].Tokens, spec[i].Tokens);
@@ -166,7 +142,7 @@ public sealed class ConstrainedDecodingTests(EngineModels models) : IClassFixtur
         BpeTokenizer tokenizer = engine.Host.Tokenizer!;
         // No stop token for this job, so no token at all is allowed (a stop token always is).
         GenerationJob job = Job(tokenizer, "x = 1\n", 10, new FakeConstraint(allow: false, completeAfter: null)) with { StopTokenIds = [] };
-        var result = await ReadAsync(engine.Submit([job])[0]);
+        var result = await EngineHarness.ReadTextAsync(engine.Submit([job])[0]);
         Assert.Empty(result.Tokens);
         Assert.Equal("stop", result.Finish);
         Assert.Equal($"constraint: the constraint rejected the {Sampler.MaxConstraintChecks} most likely tokens", result.StopReason);
@@ -178,8 +154,8 @@ public sealed class ConstrainedDecodingTests(EngineModels models) : IClassFixtur
     {
         await using EngineHarness engine = await EngineHarness.StartAsync(Fixtures.BundledModel, Options);
         BpeTokenizer tokenizer = engine.Host.Tokenizer!;
-        var plain = await ReadAsync(engine.Submit([Job(tokenizer, "def f(x):\n", 12, null)])[0]);
-        var cut = await ReadAsync(engine.Submit([Job(tokenizer, "def f(x):\n", 12, new FakeConstraint(allow: true, completeAfter: 5))])[0]);
+        var plain = await EngineHarness.ReadTextAsync(engine.Submit([Job(tokenizer, "def f(x):\n", 12, null)])[0]);
+        var cut = await EngineHarness.ReadTextAsync(engine.Submit([Job(tokenizer, "def f(x):\n", 12, new FakeConstraint(allow: true, completeAfter: 5))])[0]);
         Assert.Equal(plain.Text[..5], cut.Text);
         Assert.Equal("stop", cut.Finish);
         Assert.True(cut.Tokens.Count < plain.Tokens.Count);

@@ -1,5 +1,3 @@
-using System.Text;
-using System.Threading.Channels;
 using CodeGen.Model;
 using CodeGen.Model.Sampling;
 using CodeGen.Server.Decoding;
@@ -66,27 +64,13 @@ public sealed class SpeculativeDecodingTests(SpeculativeModels models) : IClassF
     private static GenerationJob Job(int[] prompt, int maxTokens, SpeculativeMode mode, SamplingOptions? sampling = null, IReadOnlyList<string>? stops = null) =>
         new("test", prompt, maxTokens, sampling ?? SamplingOptions.Greedy, stops ?? [], [1018], null) { Speculative = mode };
 
-    private static async Task<(List<int> Tokens, string Text, string? Finish)> ReadAsync(ChannelReader<TokenEvent> reader)
-    {
-        var tokens = new List<int>();
-        var text = new StringBuilder();
-        string? finish = null;
-        await foreach (TokenEvent e in reader.ReadAllAsync())
-        {
-            if (e.TokenId >= 0) tokens.Add(e.TokenId);
-            text.Append(e.Text);
-            finish = e.FinishReason ?? finish;
-        }
-        return (tokens, text.ToString(), finish);
-    }
-
     [Fact]
     public async Task Greedy_NgramBesidePlainSequencesInOneBatch_TokenForTokenEqualToTheReference()
     {
         int[][] prompts = Prompts();
         const int generate = 24;
         await using EngineHarness engine = await EngineHarness.StartAsync(models.Target, Options);
-        var readers = prompts.Select((p, i) => ReadAsync(engine.Submit([Job(p, generate, i % 2 == 0 ? SpeculativeMode.Ngram : SpeculativeMode.None)])[0])).ToArray();
+        var readers = prompts.Select((p, i) => EngineHarness.ReadTextAsync(engine.Submit([Job(p, generate, i % 2 == 0 ? SpeculativeMode.Ngram : SpeculativeMode.None)])[0])).ToArray();
         var results = await Task.WhenAll(readers);
 
         using CausalLM model = CausalLM.Load(models.Target, float32, CPU);
@@ -107,10 +91,10 @@ public sealed class SpeculativeDecodingTests(SpeculativeModels models) : IClassF
         var specLogits = new Dictionary<int, float[]>();
         await using EngineHarness engine = await EngineHarness.StartAsync(models.Target, Options with { DraftModel = models.OtherDraft });
         GenerationJob plain = Job(prompt, generate, SpeculativeMode.None) with { ObserveLogits = (p, l) => plainLogits[p] = l.ToArray() };
-        await ReadAsync(engine.Submit([plain])[0]);
+        await EngineHarness.ReadTextAsync(engine.Submit([plain])[0]);
         // A draft's rows are observed too; the last write of a position is the kept one (rejected drafts are recomputed).
         GenerationJob spec = Job(prompt, generate, SpeculativeMode.Draft) with { ObserveLogits = (p, l) => specLogits[p] = l.ToArray() };
-        await ReadAsync(engine.Submit([spec])[0]);
+        await EngineHarness.ReadTextAsync(engine.Submit([spec])[0]);
         Assert.True(engine.Metrics.DraftTokens > 0);
         for (int p = prompt.Length - 1; p < prompt.Length + generate - 1; p++)
         {
@@ -127,7 +111,7 @@ public sealed class SpeculativeDecodingTests(SpeculativeModels models) : IClassF
         int[][] prompts = Prompts()[..4];
         const int generate = 20;
         await using EngineHarness engine = await EngineHarness.StartAsync(models.Target, Options with { DraftModel = sameWeights ? models.SameDraft : models.OtherDraft });
-        var results = await Task.WhenAll(prompts.Select(p => ReadAsync(engine.Submit([Job(p, generate, SpeculativeMode.Draft)])[0])));
+        var results = await Task.WhenAll(prompts.Select(p => EngineHarness.ReadTextAsync(engine.Submit([Job(p, generate, SpeculativeMode.Draft)])[0])));
 
         using CausalLM model = CausalLM.Load(models.Target, float32, CPU);
         for (int i = 0; i < prompts.Length; i++) Assert.Equal(ReferenceDecoder.Greedy(model, prompts[i], generate, [1018]), results[i].Tokens);
@@ -141,16 +125,16 @@ public sealed class SpeculativeDecodingTests(SpeculativeModels models) : IClassF
     {
         int[] prompt = Prompts()[1];
         await using EngineHarness plain = await EngineHarness.StartAsync(models.Target, Options);
-        var reference = await ReadAsync(plain.Submit([Job(prompt, 30, SpeculativeMode.None)])[0]);
+        var reference = await EngineHarness.ReadTextAsync(plain.Submit([Job(prompt, 30, SpeculativeMode.None)])[0]);
         // A stop string from the middle of the plain text; drafts of the target's own weights run 8 tokens ahead.
         string stop = reference.Text.Substring(reference.Text.Length / 2, 3);
-        var stopped = await ReadAsync(plain.Submit([Job(prompt, 30, SpeculativeMode.None, stops: [stop])])[0]);
+        var stopped = await EngineHarness.ReadTextAsync(plain.Submit([Job(prompt, 30, SpeculativeMode.None, stops: [stop])])[0]);
 
         await using EngineHarness spec = await EngineHarness.StartAsync(models.Target, Options with { DraftModel = models.SameDraft });
-        var length = await ReadAsync(spec.Submit([Job(prompt, 13, SpeculativeMode.Draft)])[0]);
+        var length = await EngineHarness.ReadTextAsync(spec.Submit([Job(prompt, 13, SpeculativeMode.Draft)])[0]);
         Assert.Equal(reference.Tokens[..13], length.Tokens);
         Assert.Equal("length", length.Finish);
-        var specStopped = await ReadAsync(spec.Submit([Job(prompt, 30, SpeculativeMode.Draft, stops: [stop])])[0]);
+        var specStopped = await EngineHarness.ReadTextAsync(spec.Submit([Job(prompt, 30, SpeculativeMode.Draft, stops: [stop])])[0]);
         Assert.Equal(stopped.Text, specStopped.Text);
         Assert.Equal("stop", specStopped.Finish);
         Assert.True(spec.Metrics.AcceptedDraftTokens > 13, "the runs were not drafted ahead");
@@ -184,7 +168,7 @@ public sealed class SpeculativeDecodingTests(SpeculativeModels models) : IClassF
             for (int batch = 0; batch < samples; batch += 200)
             {
                 var readers = Enumerable.Range(batch, 200).Select(seed =>
-                    ReadAsync(engine.Submit([Job(prompt, 3, mode, sampling with { Seed = seed })])[0]));
+                    EngineHarness.ReadTextAsync(engine.Submit([Job(prompt, 3, mode, sampling with { Seed = seed })])[0]));
                 foreach (var r in await Task.WhenAll(readers)) counts[r.Tokens[1]]++;
             }
             if (mode != SpeculativeMode.None)

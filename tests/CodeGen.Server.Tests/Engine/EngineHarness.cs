@@ -61,6 +61,22 @@ internal sealed class EngineHarness : IAsyncDisposable
         return (tokens, finish);
     }
 
+    /// <summary>Reads a sequence to its end: its tokens, its text, its finish reason and the engine's stop reason.</summary>
+    public static async Task<(List<int> Tokens, string Text, string? Finish, string? StopReason)> ReadTextAsync(ChannelReader<TokenEvent> reader)
+    {
+        var tokens = new List<int>();
+        var text = new System.Text.StringBuilder();
+        string? finish = null, stopReason = null;
+        await foreach (TokenEvent e in reader.ReadAllAsync())
+        {
+            if (e.TokenId >= 0) tokens.Add(e.TokenId);
+            text.Append(e.Text);
+            finish = e.FinishReason ?? finish;
+            stopReason = e.StopReason ?? stopReason;
+        }
+        return (tokens, text.ToString(), finish, stopReason);
+    }
+
     public async Task<(List<int> Tokens, string? Finish)> RunAsync(GenerationJob job) => await ReadAsync(Submit([job])[0]);
 
     /// <summary>Waits (bounded) until every submitted sequence has finished.</summary>

@@ -1,5 +1,6 @@
 using CodeGen.Server.Constraints;
 using CodeGen.Server.Constraints.CSharp;
+using CodeGen.TestUtils;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -69,13 +70,6 @@ public sealed class CSharpCorpusTests
         return (methods, prefixes, failures);
     }
 
-    private static string FindShared()
-    {
-        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            string candidate = Path.Combine(d.FullName, "shared", "corpus", "csharp");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        throw new DirectoryNotFoundException("the C# corpus (shared/corpus/csharp) is not beside the repository; set CODEGEN_CSHARP_CORPUS to a directory of C# sources");
-    }
+    private static string FindShared() => Fixtures.FindAbove(Path.Combine("shared", "corpus", "csharp"))
+        ?? throw new DirectoryNotFoundException("the C# corpus (shared/corpus/csharp) is not beside the repository; set CODEGEN_CSHARP_CORPUS to a directory of C# sources");
 }
