@@ -19,6 +19,9 @@ internal static class PretrainCommand
         Option<int> intermediate = new("--intermediate") { DefaultValueFactory = _ => 688, Description = "SwiGLU width." };
         Option<double> ropeTheta = new("--rope-theta") { DefaultValueFactory = _ => 10000, Description = "RoPE base θ." };
         Option<DirectoryInfo?> initFrom = new("--init-from") { Description = "Start from this trained model directory (same vocabulary, width, layers, heads; the SwiGLU may be wider) instead of random weights." };
+        Option<DirectoryInfo?> teacher = new("--teacher") { Description = "Distil from this trained model directory (same vocabulary): KL divergence to its token distribution." };
+        Option<double> distillWeight = new("--distill-weight") { DefaultValueFactory = _ => 1.0, Description = "Share of the KL term when distilling (the rest is cross-entropy on the data)." };
+        Option<double> distillTemperature = new("--distill-temperature") { DefaultValueFactory = _ => 1.0, Description = "Softmax temperature of the KL term." };
         Option<int> validationSplit = new("--validation-split") { DefaultValueFactory = _ => 512, Description = "Validation also reports the loss below and from this position (0 = off)." };
         Option<int> steps = new("--steps") { DefaultValueFactory = _ => 2000, Description = "Optimizer steps." };
         Option<int> batch = new("--batch-size") { DefaultValueFactory = _ => 8, Description = "Sequences per micro-batch." };
@@ -36,7 +39,7 @@ internal static class PretrainCommand
         Option<int?> stopAfter = new("--stop-after") { Description = "Stop after this many steps in this process (the schedule still spans --steps)." };
         var command = new Command("pretrain", "Pretrain a Llama-architecture model from scratch or from a trained model (--init-from).")
         {
-            data, output, resume, hidden, layers, heads, kvHeads, intermediate, ropeTheta, initFrom, validationSplit, steps, batch, accumulation, lr, minLr, warmup,
+            data, output, resume, hidden, layers, heads, kvHeads, intermediate, ropeTheta, initFrom, teacher, distillWeight, distillTemperature, validationSplit, steps, batch, accumulation, lr, minLr, warmup,
             weightDecay, clip, evalEvery, evalBatches, checkpointEvery, seed, threads, stopAfter,
         };
         command.SetAction(parse =>
@@ -52,6 +55,9 @@ internal static class PretrainCommand
                 Intermediate = parse.GetValue(intermediate),
                 RopeTheta = parse.GetValue(ropeTheta),
                 InitFrom = parse.GetValue(initFrom)?.FullName,
+                Teacher = parse.GetValue(teacher)?.FullName,
+                DistillWeight = parse.GetValue(distillWeight),
+                DistillTemperature = parse.GetValue(distillTemperature),
                 ValidationSplit = parse.GetValue(validationSplit),
                 Steps = parse.GetValue(steps),
                 BatchSize = parse.GetValue(batch),
@@ -100,6 +106,9 @@ internal static class PretrainCommand
             throw new ArgumentException("--steps, --batch-size, --accumulation, --eval-every and --checkpoint-every must be positive");
         if (o.RopeTheta <= 0) throw new ArgumentException("--rope-theta must be positive");
         if (o.InitFrom is string from && !File.Exists(Path.Combine(from, "config.json"))) throw new ArgumentException($"--init-from {from} has no config.json");
+        if (o.Teacher is string t && !File.Exists(Path.Combine(t, "config.json"))) throw new ArgumentException($"--teacher {t} has no config.json");
+        if (o.DistillWeight is < 0 or > 1) throw new ArgumentException("--distill-weight must be in [0, 1]");
+        if (o.DistillTemperature <= 0) throw new ArgumentException("--distill-temperature must be positive");
         if (o.LearningRate <= 0 || o.MinLearningRate < 0 || o.MinLearningRate > o.LearningRate)
             throw new ArgumentException("--lr must be positive and --min-lr in [0, --lr]");
     }

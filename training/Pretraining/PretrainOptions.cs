@@ -33,6 +33,18 @@ internal sealed record PretrainOptions
     /// </summary>
     public string? InitFrom { get; init; }
 
+    /// <summary>
+    /// A trained model directory to distil from (same vocabulary): the loss becomes
+    /// <see cref="DistillWeight"/> · KL(teacher ‖ student) + (1 − weight) · cross-entropy. Null = plain pretraining.
+    /// </summary>
+    public string? Teacher { get; init; }
+
+    /// <summary>Share of the KL term in the loss when distilling (1 = KL only).</summary>
+    public double DistillWeight { get; init; } = 1.0;
+
+    /// <summary>Softmax temperature of both distributions in the KL term (the term is scaled by its square).</summary>
+    public double DistillTemperature { get; init; } = 1.0;
+
     /// <summary>Validation also reports the loss of positions below and from this one (0 = off).</summary>
     public int ValidationSplit { get; init; } = 512;
 

@@ -67,6 +67,8 @@ internal sealed class Pretrainer
         using var optimizer = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)), weightDecay: o.WeightDecay);
         var schedule = new LearningRateSchedule(o.LearningRate, o.MinLearningRate, o.Warmup, o.Steps);
 
+        using CausalLM? teacher = o.Teacher is string teacherDir ? LoadTeacher(teacherDir, config) : null;
+
         if (!resume || store.Latest() is null)
         {
             if (o.InitFrom is string initFrom)
@@ -118,7 +120,7 @@ internal sealed class Pretrainer
                 for (int row = 0; row < o.BatchSize; row++)
                     data.Read(TrainIndex(data, first + row, permutations), batchIds.AsSpan(row * (seqLen + 1), seqLen + 1));
                 Tensor batch = tensor(batchIds, [o.BatchSize, seqLen + 1], int64);
-                Tensor loss = Loss(model, batch);
+                Tensor loss = teacher is null ? Loss(model, batch) : DistillationLoss(model, teacher, batch, o.DistillWeight, o.DistillTemperature);
                 loss.div(o.Accumulation).backward();
                 lossSum += loss.item<float>();
             }
@@ -153,6 +155,46 @@ internal sealed class Pretrainer
         Tensor targets = batch.narrow(1, 1, t);
         Tensor logits = model.Forward(inputs); // (B, T, V)
         return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), targets.reshape(-1));
+    }
+
+    /// <summary>
+    /// The distillation objective of (B, T+1) ids: weight · τ² · KL(teacher_τ ‖ student_τ) + (1 − weight) · cross-entropy,
+    /// the KL summed over the vocabulary and averaged over positions (τ = temperature; the teacher runs without gradients).
+    /// </summary>
+    public static Tensor DistillationLoss(CausalLM student, CausalLM teacher, Tensor batch, double weight, double temperature)
+    {
+        long t = batch.shape[1] - 1;
+        Tensor inputs = batch.narrow(1, 0, t);
+        Tensor logits = student.Forward(inputs); // (B, T, V)
+        long vocab = logits.shape[2];
+        Tensor teacherLogProbs;
+        using (no_grad())
+        {
+            using Tensor teacherLogits = teacher.Forward(inputs);
+            teacherLogProbs = teacherLogits.div(temperature).log_softmax(-1).reshape(-1, vocab);
+        }
+        Tensor studentLogProbs = logits.div(temperature).log_softmax(-1).reshape(-1, vocab);
+        // KL(p ‖ q) = Σ p (log p − log q) per position, averaged over the positions.
+        Tensor kl = teacherLogProbs.exp().mul(teacherLogProbs.sub(studentLogProbs)).sum().div(studentLogProbs.shape[0]);
+        Tensor loss = kl.mul(weight * temperature * temperature);
+        if (weight < 1)
+        {
+            Tensor ce = nn.functional.cross_entropy(logits.reshape(-1, vocab), batch.narrow(1, 1, t).reshape(-1));
+            loss = loss.add(ce, alpha: 1 - weight);
+        }
+        return loss;
+    }
+
+    private static CausalLM LoadTeacher(string directory, ModelConfig student)
+    {
+        var teacher = CausalLM.Load(directory, float32, CPU);
+        if (teacher.Config.VocabSize != student.VocabSize)
+        {
+            teacher.Dispose();
+            throw new ArgumentException($"--teacher {directory} has a vocabulary of {teacher.Config.VocabSize} tokens; the data has {student.VocabSize}");
+        }
+        teacher.eval();
+        return teacher;
     }
 
     /// <summary>Validation loss: over all positions, and below / from a split position.</summary>
