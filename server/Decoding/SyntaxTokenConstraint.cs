@@ -22,6 +22,7 @@ internal sealed class SyntaxTokenConstraint : ITokenConstraint
     private readonly List<(int TextLength, byte[] Pending)> _undo = [];
     private byte[] _pending = [];
     private char[] _chars = new char[64];
+    private long _tokenTicks; // constraint time spent on the token being chosen (Stopwatch ticks)
 
     public SyntaxTokenConstraint(IPrefixChecker checker, BpeTokenizer tokenizer, IReadOnlyList<int> stopTokens, EngineMetrics? metrics)
     {
@@ -40,6 +41,14 @@ internal sealed class SyntaxTokenConstraint : ITokenConstraint
 
     public bool Allows(int token)
     {
+        long start = Stopwatch.GetTimestamp();
+        bool allowed = Judge(token);
+        _tokenTicks += Stopwatch.GetTimestamp() - start;
+        return allowed;
+    }
+
+    private bool Judge(int token)
+    {
         if (_stopTokens.Contains(token)) return true;
         if (_tokenizer.SpecialTokenIds.Contains(token))
         {
@@ -56,11 +65,17 @@ internal sealed class SyntaxTokenConstraint : ITokenConstraint
 
     public void Accept(int token)
     {
+        long start = Stopwatch.GetTimestamp();
         _undo.Add((_checker.Text.Length, _pending));
-        if (_stopTokens.Contains(token) || _tokenizer.SpecialTokenIds.Contains(token)) return;
-        (string text, byte[] pending) = Decode(token);
-        _checker.Append(text);
-        _pending = pending;
+        if (!_stopTokens.Contains(token) && !_tokenizer.SpecialTokenIds.Contains(token))
+        {
+            (string text, byte[] pending) = Decode(token);
+            _checker.Append(text);
+            _pending = pending;
+        }
+        long ticks = _tokenTicks + Stopwatch.GetTimestamp() - start;
+        _tokenTicks = 0;
+        _metrics?.ConstraintTokenTime(TimeSpan.FromSeconds((double)ticks / Stopwatch.Frequency));
     }
 
     /// <summary>Forgets the accepted tokens from <paramref name="count"/> on (drafts judged, then rejected).</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using CodeGen.Model;
@@ -145,7 +146,9 @@ internal sealed partial class EngineLoop : IHostedService, IDisposable
             }
             try
             {
+                long started = Stopwatch.GetTimestamp();
                 StepOutput output = runner.Execute(batch);
+                _metrics.StepTime(Stopwatch.GetElapsedTime(started));
                 scheduler.Update(batch, output);
                 speculation.Propose(scheduler.RunningSequences);
             }
