@@ -344,7 +344,7 @@ public sealed class CompletionEndpointsTests(ServerFixture server) : IClassFixtu
             "codegen_kv_cache_blocks_total", "codegen_kv_cache_blocks_used", "codegen_kv_cache_block_size_tokens",
             "codegen_prefix_cache_hit_tokens_total", "codegen_preemptions_total",
             "codegen_spec_draft_tokens_total", "codegen_spec_accepted_tokens_total", "codegen_constraint_rejections_total",
-            "codegen_constraint_check_seconds_bucket",
+            "codegen_constraint_check_seconds_bucket", "codegen_constraint_token_seconds_bucket", "codegen_engine_step_seconds_bucket",
         })
         {
             Assert.Contains(series, text);
@@ -352,5 +352,20 @@ public sealed class CompletionEndpointsTests(ServerFixture server) : IClassFixtu
         Assert.Equal(16, await server.MetricAsync("codegen_kv_cache_block_size_tokens"));
         Assert.True(await server.MetricAsync("codegen_kv_cache_blocks_total") > 0);
         Assert.True(await server.MetricAsync("codegen_generated_tokens_total") >= 3);
+    }
+
+    [Fact]
+    public async Task Metrics_ConstrainedRequest_OneConstraintTimePerGeneratedTokenAndStepTimes()
+    {
+        double tokensBefore = await server.MetricAsync("codegen_constraint_token_seconds_count");
+        double stepsBefore = await server.MetricAsync("codegen_engine_step_seconds_count");
+        (HttpStatusCode status, JsonElement body) = await server.PostAsync("/v1/completions", new { prompt = Prompt, max_tokens = 6, temperature = 0, constrain = "python" });
+        Assert.Equal(HttpStatusCode.OK, status);
+        int generated = body.GetProperty("usage").GetProperty("completion_tokens").GetInt32();
+        Assert.True(generated > 0);
+        // Other tests share this server, so the counts can only be bounded from below.
+        Assert.True(await server.MetricAsync("codegen_constraint_token_seconds_count") - tokensBefore >= generated);
+        Assert.True(await server.MetricAsync("codegen_engine_step_seconds_count") - stepsBefore >= generated);
+        Assert.True(await server.MetricAsync("codegen_constraint_token_seconds_sum") > 0);
     }
 }
