@@ -31,19 +31,22 @@ internal sealed class BenchSequences : IDisposable
     public int Count => _tables.Length;
 
     /// <summary>Runs tokens[i] for sequence i (or only sequence <paramref name="only"/>); logits of each one's last position.</summary>
-    public Tensor Forward(int[][] tokens, int? only = null)
+    public Tensor Forward(int[][] tokens, int? only = null, int logitRows = 1)
     {
         var steps = new List<SequenceStep>();
         var sequences = only is int o ? [o] : Enumerable.Range(0, tokens.Length).ToArray();
         for (int k = 0; k < sequences.Length; k++)
         {
             int s = sequences[k];
-            steps.Add(new SequenceStep(tokens[k], _lengths[s], _tables[s]));
+            steps.Add(new SequenceStep(tokens[k], _lengths[s], _tables[s], Math.Min(logitRows, tokens[k].Length)));
         }
         Tensor logits = _model.Forward(steps, _cache);
         for (int k = 0; k < sequences.Length; k++) _lengths[sequences[k]] += tokens[k].Length;
         return logits;
     }
+
+    /// <summary>Forgets the last <paramref name="count"/> positions of sequence <paramref name="sequence"/> (the next step overwrites them).</summary>
+    public void Rewind(int sequence, int count) => _lengths[sequence] -= count;
 
     /// <summary>Fills every sequence up to <paramref name="positions"/> by copying the first <paramref name="filled"/> positions' blocks of <paramref name="source"/>.</summary>
     public void FillFrom(int source, int filled, int positions)
