@@ -8,10 +8,10 @@ namespace CodeGen.Deploy.Tests;
 /// <summary>
 /// The whole stack for real (Category=Docker, as root): deploy/docker/build-base.sh builds the .NET base images from
 /// Debian and this host's .NET (no registry), eval/Sandbox/Docker/build-image.sh the sandbox image, Compose builds
-/// the server, web and eval images on those bases and brings server and web up on free loopback ports under a
+/// the server, web, eval and training images on those bases and brings server and web up on free loopback ports under a
 /// project name of its own; the server must turn healthy, answer /health without a key and the API only with it,
 /// the eval runner must run reference solutions in the Docker sandbox through the mounted socket into the results
-/// volume, and the dashboard must show that run. Then everything is taken down with its volumes.
+/// volume, the dashboard must show that run, and MPICH must start two ranks in the training image. Then everything is taken down with its volumes.
 /// </summary>
 [Trait("Category", "Docker")]
 public sealed class DeployStackTests : IAsyncLifetime
@@ -27,12 +27,15 @@ public sealed class DeployStackTests : IAsyncLifetime
         ("CODEGEN_PORT", _serverPort.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         ("CODEGEN_WEB_PORT", _webPort.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         ("CODEGEN_EVAL_SHARED", _shared.FullName),
+        // Bind mounts whose host directories Docker would otherwise create in the repository.
+        ("CODEGEN_ADAPTERS_DIR", Path.Combine(_shared.FullName, "adapters")),
+        ("CODEGEN_DATA_DIR", Path.Combine(_shared.FullName, "data")),
         ("DOTNET_SDK_IMAGE", "codegen-dotnet-sdk:10.0"),
         ("DOTNET_RUNTIME_IMAGE", "codegen-dotnet-aspnet:10.0"));
 
     private async Task<Tool.Result> ComposeAsync(TimeSpan timeout, params string[] args)
     {
-        Tool.Result result = await Compose.RunAsync(["-p", _project, "--profile", "eval", .. args], Env(), timeout);
+        Tool.Result result = await Compose.RunAsync(["-p", _project, "--profile", "eval", "--profile", "training", .. args], Env(), timeout);
         Assert.True(result.ExitCode == 0, $"compose {string.Join(' ', args)}: {result}");
         return result;
     }
@@ -47,12 +50,12 @@ public sealed class DeployStackTests : IAsyncLifetime
     {
         await ScriptAsync("deploy/docker/build-base.sh", TimeSpan.FromMinutes(15));
         await ScriptAsync("eval/Sandbox/Docker/build-image.sh", TimeSpan.FromMinutes(15));
-        await ComposeAsync(TimeSpan.FromMinutes(30), "build", "server", "web", "eval");
+        await ComposeAsync(TimeSpan.FromMinutes(40), "build", "server", "web", "eval", "training");
     }
 
     public async Task DisposeAsync()
     {
-        await Compose.RunAsync(["-p", _project, "--profile", "eval", "down", "-v", "--remove-orphans"], Env(), TimeSpan.FromMinutes(2));
+        await Compose.RunAsync(["-p", _project, "--profile", "eval", "--profile", "training", "down", "-v", "--remove-orphans"], Env(), TimeSpan.FromMinutes(2));
         _shared.Delete(recursive: true);
     }
 
@@ -87,6 +90,11 @@ public sealed class DeployStackTests : IAsyncLifetime
         using var web = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_webPort}"), Timeout = TimeSpan.FromSeconds(60) };
         string page = await web.GetStringAsync("/");
         Assert.Contains(run, page, StringComparison.Ordinal);
+
+        // The training image: MPICH's launcher starts two ranks of the training executable in it.
+        Tool.Result mpi = await ComposeAsync(TimeSpan.FromMinutes(2), "run", "--rm", "--no-deps", "--entrypoint", "mpiexec.mpich", "training",
+            "-n", "2", "dotnet", "/app/CodeGen.Training.dll", "--version");
+        Assert.Equal(2, mpi.Stdout.Split('\n').Count(line => System.Text.RegularExpressions.Regex.IsMatch(line.Trim(), @"^\d+\.\d+\.\d+")));
 
         await ComposeAsync(TimeSpan.FromMinutes(2), "down", "-v");
         Tool.Result left = await Tool.RunAsync("docker", ["ps", "-a", "--filter", $"label=com.docker.compose.project={_project}", "-q"]);
