@@ -18,7 +18,18 @@ public sealed class EntrypointTests : IDisposable
         Directory.CreateDirectory(Path.Combine(root, "shared", "Microsoft.NETCore.App", "10.0.9"));
         Directory.CreateDirectory(Path.Combine(root, "host", "fxr"));
         string dotnet = Path.Combine(root, "dotnet");
-        File.WriteAllText(dotnet, "#!/bin/bash\nfor a in \"$@\"; do echo \"ARG $a\"; done\necho \"TMPDIR=$TMPDIR\"\necho \"DOTNET_ROOT=$DOTNET_ROOT\"\necho \"SELF=$0\"\n");
+        File.WriteAllText(dotnet, """
+            #!/bin/bash
+            for a in "$@"; do
+              echo "ARG $a"
+              case "$a" in @*) echo "MODE $(stat -c %a "${a#@}")"; while IFS= read -r line; do echo "RSP $line"; done < "${a#@}" ;; esac
+            done
+            echo "TMPDIR=$TMPDIR"
+            echo "DOTNET_ROOT=$DOTNET_ROOT"
+            echo "SELF=$0"
+            echo "KEYENV=${CODEGEN_API_KEY:-}"
+
+            """);
         File.SetUnixFileMode(dotnet, (UnixFileMode)0b111_101_101);
         return root;
     }
@@ -32,13 +43,16 @@ public sealed class EntrypointTests : IDisposable
             ["CODEGEN_HOST"] = null,
             ["CODEGEN_PORT"] = null,
             ["CODEGEN_SERVER_ARGS"] = null,
+            ["TMPDIR"] = null,
         };
         foreach ((string name, string? value) in environment) env[name] = value;
         return Tool.RunAsync("/bin/bash", [Repo.PathOf(Path.Combine("deploy", "docker", script)), .. args], env);
     }
 
-    private static string[] Args(Tool.Result result) =>
-        [.. result.Stdout.Split('\n').Where(l => l.StartsWith("ARG ", StringComparison.Ordinal)).Select(l => l[4..])];
+    private static string[] Lines(Tool.Result result, string prefix) =>
+        [.. result.Stdout.Split('\n').Where(l => l.StartsWith(prefix + " ", StringComparison.Ordinal)).Select(l => l[(prefix.Length + 1)..])];
+
+    private static string[] Args(Tool.Result result) => Lines(result, "ARG");
 
     [Fact]
     public async Task Server_WithoutKeyOnAllInterfaces_ExitsTwoNamingTheVariable()
@@ -51,15 +65,24 @@ public sealed class EntrypointTests : IDisposable
     }
 
     [Fact]
-    public async Task Server_WithKey_BindsAllInterfacesWithTheKeyThenArgumentsThenExtraArgs()
+    public async Task Server_WithKey_BindsAllInterfacesWithTheKeyInAResponseFileThenArgumentsThenExtraArgs()
     {
+        string tmp = Directory.CreateDirectory(Path.Combine(_dir.FullName, "tmp")).FullName;
+
         Tool.Result result = await RunAsync("server-entrypoint.sh", FakeDotnetRoot("dotnet"), ["--model", "/models/m", "--max-batch", "8"],
-            ("CODEGEN_API_KEY", "s3cret"), ("CODEGEN_SERVER_ARGS", "--adapter /adapters/mine --dtype bfloat16"));
+            ("CODEGEN_API_KEY", "s3cret"), ("CODEGEN_SERVER_ARGS", "--adapter /adapters/mine --dtype bfloat16"), ("TMPDIR", tmp));
 
         Assert.True(result.ExitCode == 0, result.ToString());
+        string[] args = Args(result);
+        string responseFile = Assert.Single(Directory.GetFiles(tmp));
         Assert.Equal(
-            ["/app/server.dll", "--host", "0.0.0.0", "--port", "8080", "--api-key", "s3cret", "--model", "/models/m", "--max-batch", "8", "--adapter", "/adapters/mine", "--dtype", "bfloat16"],
-            Args(result));
+            ["/app/server.dll", "--host", "0.0.0.0", "--port", "8080", "@" + responseFile, "--model", "/models/m", "--max-batch", "8", "--adapter", "/adapters/mine", "--dtype", "bfloat16"],
+            args);
+        // The key is in the response file (owner-only), neither on the command line nor in the server's environment.
+        Assert.Equal(["--api-key", "s3cret"], Lines(result, "RSP"));
+        Assert.Equal(["600"], Lines(result, "MODE"));
+        Assert.DoesNotContain(args, a => a.Contains("s3cret", StringComparison.Ordinal));
+        Assert.Contains("KEYENV=\n", result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
