@@ -11,7 +11,7 @@ namespace CodeGen.Deploy.Tests;
 /// the server, web, eval and training images on those bases and brings server and web up on free loopback ports under a
 /// project name of its own; the server must turn healthy, answer /health without a key and the API only with it,
 /// the eval runner must run reference solutions in the Docker sandbox through the mounted socket into the results
-/// volume, the dashboard must show that run, and MPICH must start two ranks in the training image. Then everything is taken down with its volumes.
+/// volume and generate through the server with the key, the dashboard must show that run, and MPICH must start two ranks in the training image. Then everything is taken down with its volumes.
 /// </summary>
 [Trait("Category", "Docker")]
 public sealed class DeployStackTests : IAsyncLifetime
@@ -86,6 +86,11 @@ public sealed class DeployStackTests : IAsyncLifetime
         Tool.Result eval = await ComposeAsync(TimeSpan.FromMinutes(5), "run", "--rm", "eval",
             "run", "--benchmark", "humaneval", "--oracle", "canonical", "--limit", "3", "--sandbox", "docker", "--parallel", "1", "--db", "/results/results.db", "--name", run);
         Assert.Contains("pass@1=1 passed=3 total=3", eval.Stdout, StringComparison.Ordinal);
+
+        // Generation through the server: the runner sends the key it gets from CODEGEN_API_KEY (a 401 would stop the run).
+        Tool.Result generated = await ComposeAsync(TimeSpan.FromMinutes(5), "run", "--rm", "eval",
+            "run", "--benchmark", "humaneval", "--limit", "1", "--max-tokens", "8", "--server", "http://server:8080", "--sandbox", "docker", "--parallel", "1", "--db", "/results/results.db");
+        Assert.Matches(@"pass@1=[0-9.]+ passed=[01] total=1", generated.Stdout);
 
         using var web = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_webPort}"), Timeout = TimeSpan.FromSeconds(60) };
         string page = await web.GetStringAsync("/");

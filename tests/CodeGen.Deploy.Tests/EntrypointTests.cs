@@ -100,11 +100,17 @@ public sealed class EntrypointTests : IDisposable
         string shared = Directory.CreateDirectory(Path.Combine(_dir.FullName, "shared")).FullName;
         string image = FakeDotnetRoot("image-dotnet");
 
+        string tmp = Directory.CreateDirectory(Path.Combine(_dir.FullName, "tmp")).FullName;
+
         Tool.Result result = await RunAsync("eval-entrypoint.sh", image, ["run", "--benchmark", "humaneval", "--server", "http://server:8080"],
-            ("CODEGEN_EVAL_SHARED", shared), ("CODEGEN_API_KEY", "k1"));
+            ("CODEGEN_EVAL_SHARED", shared), ("CODEGEN_API_KEY", "k1"), ("TMPDIR", tmp));
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal(["/app/CodeGen.Eval.dll", "run", "--benchmark", "humaneval", "--server", "http://server:8080", "--api-key", "k1"], Args(result));
+        string responseFile = Assert.Single(Directory.GetFiles(tmp));
+        Assert.Equal(["/app/CodeGen.Eval.dll", "run", "--benchmark", "humaneval", "--server", "http://server:8080", "@" + responseFile], Args(result));
+        Assert.Equal(["--api-key", "k1"], Lines(result, "RSP"));
+        Assert.Equal(["600"], Lines(result, "MODE"));
+        Assert.Contains("KEYENV=\n", result.Stdout, StringComparison.Ordinal);
         // The sandbox binds the samples' sources (under TMPDIR) and the .NET root at their paths on the daemon's host.
         Assert.Contains($"TMPDIR={shared}/tmp", result.Stdout, StringComparison.Ordinal);
         Assert.Contains($"DOTNET_ROOT={shared}/dotnet", result.Stdout, StringComparison.Ordinal);
