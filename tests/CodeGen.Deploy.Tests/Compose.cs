@@ -9,10 +9,19 @@ internal static class Compose
 {
     private static readonly Lazy<Task<(string File, string[] Prefix)>> Command = new(FindAsync);
 
+    // An empty file for --env-file, so that a developer's .env beside docker-compose.yml does not change what the tests see.
+    private static readonly Lazy<string> EmptyEnvFile = new(() =>
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"codegen-deploy-tests-{System.Environment.ProcessId}.env");
+        File.WriteAllText(path, "");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(path);
+        return path;
+    });
+
     public static async Task<Tool.Result> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string?> environment, TimeSpan? timeout = null)
     {
         (string file, string[] prefix) = await Command.Value;
-        return await Tool.RunAsync(file, [.. prefix, "--project-directory", Repo.Root, "-f", Repo.PathOf("docker-compose.yml"), .. args], environment, Repo.Root, timeout);
+        return await Tool.RunAsync(file, [.. prefix, "--project-directory", Repo.Root, "--env-file", EmptyEnvFile.Value, "-f", Repo.PathOf("docker-compose.yml"), .. args], environment, Repo.Root, timeout);
     }
 
     /// <summary>The environment of a run: the settings the compose file reads, cleared so the host's do not leak in, plus <paramref name="set"/>.</summary>
