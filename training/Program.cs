@@ -12,6 +12,7 @@ RootCommand root = new("CodeGen training tools.")
     PerplexityFilterCommand.Create(),
     BaselineCommand.Create(),
     ValidateCommand.Create(),
+    MpiCheckCommand.Create(),
 };
 
 try
