@@ -65,10 +65,11 @@ internal static class MpiCheck
         if (o.Resume && o.Checkpoint is null) throw new ArgumentException("--resume needs --checkpoint DIR");
 
         using var scope = NewDisposeScope();
-        (Tensor inputs, Tensor labels) = Problem(o.Seed);
-        manual_seed(o.Seed);
+        using var generator = new Generator((ulong)o.Seed);
+        (Tensor inputs, Tensor labels) = Problem(generator);
         var model = nn.Sequential(("hidden", nn.Linear(Inputs, Hidden)), ("act", nn.Tanh()), ("out", nn.Linear(Hidden, Classes)));
         (string Name, Parameter Parameter)[] parameters = [.. model.named_parameters().Select(p => (p.name, p.parameter))];
+        Initialise(parameters, generator);
         using var optimizer = new AdamW(parameters, beta1: 0.9, beta2: 0.99, weightDecay: 0.01);
         var gradients = new GradientBuffer(parameters.Select(p => p.Parameter), extra: 1);
 
@@ -155,12 +156,26 @@ internal static class MpiCheck
     }
 
     /// <summary>A fixed classification problem: Gaussian inputs labelled by a random linear teacher.</summary>
-    private static (Tensor Inputs, Tensor Labels) Problem(int seed)
+    private static (Tensor Inputs, Tensor Labels) Problem(Generator generator)
     {
-        using var generator = new Generator((ulong)seed);
         Tensor inputs = randn([Examples, Inputs], generator: generator);
         using Tensor teacher = randn([Inputs, Classes], generator: generator);
         return (inputs, inputs.matmul(teacher).argmax(1));
+    }
+
+    /// <summary>
+    /// Uniform in ±1/√fan-in, as nn.Linear does, but drawn from the run's own generator, not the process-wide one:
+    /// the same weights on every rank whatever else the process has drawn.
+    /// </summary>
+    private static void Initialise((string Name, Parameter Parameter)[] parameters, Generator generator)
+    {
+        using var noGrad = no_grad();
+        foreach ((string name, Parameter parameter) in parameters)
+        {
+            double bound = 1 / Math.Sqrt(name == "hidden.weight" || name == "hidden.bias" ? Inputs : Hidden);
+            using Tensor uniform = rand(parameter.shape, generator: generator);
+            parameter.copy_(uniform.mul_(2 * bound).sub_(bound));
+        }
     }
 
     private static void CompareWeights(IDataParallel job, (string Name, Parameter Parameter)[] parameters, int step)

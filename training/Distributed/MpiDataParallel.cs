@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using MPI;
 
@@ -22,6 +22,7 @@ internal sealed class MpiDataParallel : IDataParallel
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(300);
 
     private static int _created;
+    private static MpiDataParallel? _current;
 
     private readonly MPI.Environment _environment;
     private readonly CollectiveWatchdog _watchdog;
@@ -50,11 +51,12 @@ internal sealed class MpiDataParallel : IDataParallel
     /// Initialises MPI for the job <paramref name="launcher"/> started and checks that this process joined it;
     /// throws <see cref="InvalidOperationException"/> naming what is wrong (no libmpich, N one-rank worlds).
     /// </summary>
-    public static MpiDataParallel Start(MpiLauncher launcher, TimeSpan timeout)
+    /// <param name="library">The MPICH library to load (tests name one that does not exist).</param>
+    public static MpiDataParallel Start(MpiLauncher launcher, TimeSpan timeout, string library = MpiLibrary.FileName)
     {
-        if (!MpiLibrary.TryLoad())
+        if (!MpiLibrary.TryLoad(library))
             throw new InvalidOperationException(
-                $"MPI launch detected ({launcher.Name}{(launcher.Variable.Length > 0 ? ", " + launcher.Variable : "")}) but {MpiLibrary.FileName} "
+                $"MPI launch detected ({launcher.Name}{(launcher.Variable.Length > 0 ? ", " + launcher.Variable : "")}) but {library} "
                 + "was not found: install MPICH (apt-get install mpich) and launch with mpiexec.mpich");
         if (Interlocked.Exchange(ref _created, 1) == 1)
             throw new InvalidOperationException("MPI was already initialised in this process: create one data-parallel job per process");
@@ -68,7 +70,21 @@ internal sealed class MpiDataParallel : IDataParallel
             environment.Dispose();
             throw new InvalidOperationException(mismatch);
         }
-        return new MpiDataParallel(environment, rank, size, launcher.LocalRank ?? rank, timeout);
+        return _current = new MpiDataParallel(environment, rank, size, launcher.LocalRank ?? rank, timeout);
+    }
+
+    /// <summary>
+    /// Ends the whole job when <paramref name="failure"/> escapes on one rank of a running job of several: a rank
+    /// that unwound to <see cref="Dispose"/> would wait in MPI_Finalize for ranks that wait for it in a collective.
+    /// Call it from an exception filter, which runs before the unwinding does. Writes the error (the message alone for
+    /// <paramref name="badInput"/>, else the exception with its stack) and exits 1; returns false (and does nothing)
+    /// when no such job is running.
+    /// </summary>
+    public static bool EndJobOnFailure(Exception failure, bool badInput)
+    {
+        if (_current is not { Size: > 1, _disposed: false } job) return false;
+        job.Fail($"rank {job.Rank} of {job.Size}: {(badInput ? failure.Message : failure.ToString())}");
+        return true;
     }
 
     /// <summary>The collective timeout from <see cref="TimeoutVariable"/>, or the default.</summary>
@@ -85,7 +101,8 @@ internal sealed class MpiDataParallel : IDataParallel
         ArgumentNullException.ThrowIfNull(buffer);
         using (_watchdog.Enter(nameof(AverageInPlace), ++_averages))
             AllreduceInPlace(buffer, Unsafe.MPI_FLOAT, Unsafe.MPI_SUM, buffer.Length);
-        Divide(buffer, Size);
+        // TensorPrimitives (System.Numerics.Tensors, which the model library brings) is vectorised even in Debug builds.
+        TensorPrimitives.Divide(buffer, Size, buffer);
     }
 
     public bool AllEqual(ulong value)
@@ -114,6 +131,7 @@ internal sealed class MpiDataParallel : IDataParallel
     {
         if (_disposed) return;
         _disposed = true;
+        _current = null;
         // MPI_Finalize waits for the other ranks: bounded like a collective.
         using (_watchdog.Enter("MPI_Finalize", 1)) _environment.Dispose();
         _watchdog.Dispose();
@@ -132,14 +150,5 @@ internal sealed class MpiDataParallel : IDataParallel
         {
             pinned.Free();
         }
-    }
-
-    private static void Divide(float[] buffer, int divisor)
-    {
-        Span<float> values = buffer;
-        var vectors = MemoryMarshal.Cast<float, Vector<float>>(values);
-        var by = new Vector<float>(divisor);
-        for (int i = 0; i < vectors.Length; i++) vectors[i] /= by;
-        for (int i = vectors.Length * Vector<float>.Count; i < values.Length; i++) values[i] /= divisor;
     }
 }

@@ -21,12 +21,12 @@ internal static class MpiLibrary
     private static IntPtr _handle;
 
     /// <summary>Loads libmpich and routes MPI.NET's imports to it; false when the library is not installed.</summary>
-    public static bool TryLoad()
+    public static bool TryLoad(string fileName = FileName)
     {
         lock (Gate)
         {
             if (_handle != IntPtr.Zero) return true;
-            if (!NativeLibrary.TryLoad(FileName, out IntPtr handle)) return false;
+            if (!NativeLibrary.TryLoad(fileName, out IntPtr handle)) return false;
             NativeLibrary.SetDllImportResolver(typeof(MPI.Environment).Assembly, Resolve);
             _handle = handle;
             return true;
