@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# OS packages the build and tests need: command -> Debian package.
-declare -A needed=( [git]=git [python3]=python3 [/usr/bin/python3]=python3 [bwrap]=bubblewrap [prlimit]=util-linux [setpriv]=util-linux [chromium]=chromium [nvim]=neovim )
+# OS packages the build and tests need: command -> Debian package (mpich: MPI data parallelism, docs/TRAINING-MPI.md).
+declare -A needed=( [git]=git [python3]=python3 [/usr/bin/python3]=python3 [bwrap]=bubblewrap [prlimit]=util-linux [setpriv]=util-linux [chromium]=chromium [nvim]=neovim [mpiexec.mpich]=mpich )
 missing=()
 for cmd in "${!needed[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${needed[$cmd]}")
