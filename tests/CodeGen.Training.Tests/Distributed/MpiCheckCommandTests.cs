@@ -166,17 +166,21 @@ public sealed partial class MpiCheckCommandTests : IDisposable
         Assert.Matches("\\| 1 MiB \\| 262,144 \\| \\d+\\.\\d{3} \\| \\d+\\.\\d{3} \\| \\d+\\.\\d{3} \\| \\d+\\.\\d{2} \\|", job.Output);
     }
 
+    /// <summary>Whether <paramref name="pid"/> is a live process (a zombie, dead but not yet reaped, is not).</summary>
     private static bool Alive(int pid)
     {
+        string stat;
         try
         {
-            using Process process = Process.GetProcessById(pid);
-            return !process.HasExited;
+            stat = File.ReadAllText($"/proc/{pid}/stat");
         }
-        catch (ArgumentException)
+        catch (IOException)
         {
             return false; // no such process
         }
+        // "pid (comm) S ...": the state follows the last ')'.
+        char state = stat[(stat.LastIndexOf(')') + 2)..][0];
+        return state is not ('Z' or 'X');
     }
 
     [GeneratedRegex("^step (\\d+) loss (\\S+)$", RegexOptions.Multiline)]
