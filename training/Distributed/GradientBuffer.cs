@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -48,9 +50,9 @@ internal sealed class GradientBuffer
                 slot.Clear();
                 continue;
             }
+            // A CPU float32 gradient is its own host copy; Tensor.bytes is then a view of its storage (one memcpy).
             using Tensor host = grad.detach().to(float32, CPU).contiguous();
-            using var values = host.data<float>();
-            values.CopyTo(slot);
+            MemoryMarshal.Cast<byte, float>(host.bytes).CopyTo(slot);
         }
     }
 
@@ -61,9 +63,15 @@ internal sealed class GradientBuffer
         for (int i = 0; i < _parameters.Length; i++)
         {
             Parameter parameter = _parameters[i];
+            Tensor? grad = parameter.grad;
+            if (grad is not null && grad.device_type == DeviceType.CPU && grad.dtype == float32 && grad.is_contiguous())
+            {
+                Slot(i).CopyTo(MemoryMarshal.Cast<byte, float>(grad.bytes)); // written straight into the gradient's storage
+                continue;
+            }
             using Tensor host = empty(parameter.shape, float32, CPU);
-            using (var values = host.data<float>()) values.CopyFrom(Slot(i));
-            if (parameter.grad is Tensor grad) grad.copy_(host);
+            Slot(i).CopyTo(MemoryMarshal.Cast<byte, float>(host.bytes));
+            if (grad is not null) grad.copy_(host);
             else parameter.grad = host.to(parameter.dtype, parameter.device);
         }
     }

@@ -6,13 +6,14 @@ namespace CodeGen.Training.Tests.Distributed;
 public sealed class WeightsChecksumTests
 {
     [Fact]
-    public void Of_OneFloat_Fnv1aOfItsLittleEndianBits()
+    public void Of_TwoTensors_XxHash3OfTheirLittleEndianFloatBytesInOrder()
     {
-        using Tensor one = tensor(new float[] { 1f }); // 0x3f800000: bytes 00 00 80 3f
-        ulong expected = 14695981039346656037;
-        foreach (byte b in new byte[] { 0x00, 0x00, 0x80, 0x3f }) expected = (expected ^ b) * 1099511628211;
+        using Tensor one = tensor(new float[] { 1f }); // 0x3f800000
+        using Tensor pair = tensor(new float[] { -2f, 0.5f }); // 0xc0000000, 0x3f000000
 
-        Assert.Equal(expected, WeightsChecksum.Of([one]));
+        byte[] bytes = [0x00, 0x00, 0x80, 0x3f, 0x00, 0x00, 0x00, 0xc0, 0x00, 0x00, 0x00, 0x3f];
+        Assert.Equal(System.IO.Hashing.XxHash3.HashToUInt64(bytes), WeightsChecksum.Of([one, pair]));
+        Assert.NotEqual(WeightsChecksum.Of([one, pair]), WeightsChecksum.Of([pair, one]));
     }
 
     [Fact]
