@@ -9,10 +9,10 @@ RootCommand root = new("CodeGen training tools.")
     ShardsCommand.Create(),
     PretrainCommand.Create(),
     ExportCommand.Create(),
+    MpiCheckCommand.Create(),
     PerplexityFilterCommand.Create(),
     BaselineCommand.Create(),
     ValidateCommand.Create(),
-    MpiCheckCommand.Create(),
 };
 
 try
