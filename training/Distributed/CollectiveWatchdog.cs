@@ -56,6 +56,12 @@ internal sealed class CollectiveWatchdog : IDisposable
         lock (_gate)
         {
             if (_operation is null) return;
+            if (_waiting.Elapsed < Timeout)
+            {
+                // Early (timer granularity), or the previous call's late callback finding a newer call: wait the rest.
+                _timer.Change(Timeout - _waiting.Elapsed, System.Threading.Timeout.InfiniteTimeSpan);
+                return;
+            }
             message = $"{_rank} waited {_waiting.Elapsed.TotalSeconds:F1} s in {_operation} (call {_call}) for the other ranks, "
                 + $"longer than the collective timeout of {Timeout.TotalSeconds:0.#} s: another rank died or hung; ending the job "
                 + $"(set {MpiDataParallel.TimeoutVariable} to wait longer, 0 to wait for ever)";
