@@ -8,7 +8,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 # OS packages the build and tests need: command -> Debian package. docker-compose (Compose v1) validates
 # docker-compose.yml with `config` (CodeGen.Deploy.Tests; no Docker engine needed), unless `docker compose` answers.
-declare -A needed=( [git]=git [python3]=python3 [/usr/bin/python3]=python3 [bwrap]=bubblewrap [prlimit]=util-linux [setpriv]=util-linux [chromium]=chromium [nvim]=neovim [docker-compose]=docker-compose )
+# mpich: MPI data parallelism (docs/TRAINING-MPI.md).
+declare -A needed=( [git]=git [python3]=python3 [/usr/bin/python3]=python3 [bwrap]=bubblewrap [prlimit]=util-linux [setpriv]=util-linux [chromium]=chromium [nvim]=neovim [docker-compose]=docker-compose [mpiexec.mpich]=mpich )
 missing=()
 for cmd in "${!needed[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${needed[$cmd]}")

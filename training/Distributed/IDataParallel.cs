@@ -12,6 +12,9 @@ public interface IDataParallel : IDisposable
     /// <summary>How many workers the job has.</summary>
     int Size { get; }
 
+    /// <summary>This worker's rank among the workers on its machine: rank r on a machine uses that machine's device r.</summary>
+    int LocalRank => Rank;
+
     /// <summary>Whether this worker writes checkpoints, logs and the progress bar.</summary>
     bool IsRoot => Rank == 0;
 
@@ -23,35 +26,4 @@ public interface IDataParallel : IDisposable
 
     /// <summary>Waits until every rank has reached this call.</summary>
     void Barrier();
-}
-
-/// <summary>A job of one worker: the collectives do nothing.</summary>
-public sealed class SingleProcess : IDataParallel
-{
-    /// <inheritdoc/>
-    public int Rank => 0;
-
-    /// <inheritdoc/>
-    public int Size => 1;
-
-    /// <inheritdoc/>
-    public void AverageInPlace(float[] buffer) { }
-
-    /// <inheritdoc/>
-    public bool AllEqual(ulong value) => true;
-
-    /// <inheritdoc/>
-    public void Barrier() { }
-
-    /// <inheritdoc/>
-    public void Dispose() { }
-}
-
-/// <summary>Chooses the workers of this process's job.</summary>
-public static class DataParallel
-{
-    /// <summary>
-    /// The job this process belongs to: MPI when started by an MPI launcher, otherwise a single worker.
-    /// </summary>
-    public static IDataParallel Create() => new SingleProcess();
 }
