@@ -16,6 +16,7 @@ public sealed class Linear : nn.Module
     private Parameter? _loraB; // (out, r)
     private double _loraScale;
     private double _loraDropout;
+    private Generator? _loraDropoutRandom;
 
     /// <summary>Builds the layer from <paramref name="source"/>, reading "{prefix}.weight" and, if <paramref name="bias"/>, "{prefix}.bias".</summary>
     public Linear(string prefix, long inFeatures, long outFeatures, bool bias, IWeightSource source)
@@ -67,20 +68,30 @@ public sealed class Linear : nn.Module
         Tensor y = nn.functional.linear(x, Weight, Bias);
         Tensor input = x.dtype == _loraA.dtype ? x : x.to(_loraA.dtype);
         // Dropout on the adapter's input only, and only while training (PEFT's lora_dropout).
-        if (_loraDropout > 0 && training) input = nn.functional.dropout(input, _loraDropout, training: true);
+        if (_loraDropout > 0 && training) input = Dropout(input);
         Tensor down = nn.functional.linear(input, _loraA); // (..., r)
         Tensor up = nn.functional.linear(down, _loraB); // (..., out)
         if (up.dtype != y.dtype) up = up.to(y.dtype);
         return y.add(up, alpha: _loraScale).MoveToOuterDisposeScope();
     }
 
+    // Inverted dropout drawn from the run's own generator when one was given (so that nothing else in the process moves
+    // its masks), from torch's default generator otherwise.
+    private Tensor Dropout(Tensor input)
+    {
+        if (_loraDropoutRandom is null) return nn.functional.dropout(input, _loraDropout, training: true);
+        using Tensor draws = rand(input.shape, input.dtype, input.device, generator: _loraDropoutRandom);
+        using Tensor keep = draws.ge(_loraDropout);
+        return input.mul(keep).div_(1 - _loraDropout);
+    }
+
     /// <summary>
     /// Attaches LoRA factors A (r, in) and B (out, r) with scale alpha / r; the layer takes ownership of both tensors.
     /// <paramref name="dropout"/> is the probability of dropping an input element of the update while the module is in
-    /// training mode (never in eval mode).
+    /// training mode (never in eval mode), drawn from <paramref name="dropoutRandom"/> (torch's default generator if null).
     /// </summary>
     /// <exception cref="InvalidOperationException">A LoRA update is already attached.</exception>
-    public void AttachLora(Tensor a, Tensor b, double alpha, bool trainable, double dropout = 0)
+    public void AttachLora(Tensor a, Tensor b, double alpha, bool trainable, double dropout = 0, Generator? dropoutRandom = null)
     {
         if (dropout is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(dropout), dropout, "LoRA dropout must be in [0, 1)");
         if (HasLora) throw new InvalidOperationException($"{GetName()} already has a LoRA update attached; merge it first");
@@ -91,6 +102,7 @@ public sealed class Linear : nn.Module
         }
         _loraScale = alpha / a.shape[0];
         _loraDropout = dropout;
+        _loraDropoutRandom = dropoutRandom;
         // A Parameter takes over the tensor's handle: a and b are invalid from here on.
         _loraA = new Parameter(a, trainable);
         _loraB = new Parameter(b, trainable);

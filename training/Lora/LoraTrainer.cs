@@ -70,7 +70,8 @@ internal sealed class LoraTrainer
     {
         LoraOptions o = _options;
         model.SetRequiresGrad(false);
-        IReadOnlyList<(string Name, Parameter Parameter)> adapter = Attach(model);
+        using var dropoutRandom = new Generator((ulong)o.Seed, model.Device);
+        IReadOnlyList<(string Name, Parameter Parameter)> adapter = Attach(model, dropoutRandom);
         long adapterParameters = adapter.Sum(p => p.Parameter.numel());
         _log.WriteLine($"LoRA r={o.Rank} alpha={o.Alpha}{(o.RsLora ? " (rsLoRA)" : "")} on {adapter.Count / 2} modules: {adapterParameters:N0} trainable parameters; "
             + $"{_workers.Size} worker(s), {o.BatchSize / _workers.Size} sequences each per micro-batch");
@@ -104,7 +105,7 @@ internal sealed class LoraTrainer
         {
             if (_workers.IsRoot && File.Exists(metricsPath)) File.Delete(metricsPath);
             initialValidation = Validate(model, data);
-            if (initialValidation is double v) _log.WriteLine($"held-out loss before fine-tuning: {v:F4} ({data.Validation.Count} sequences)");
+            if (initialValidation is double v) _log.WriteLine($"held-out loss before fine-tuning: {v:F4} ({EvalCount(data)} of {data.Validation.Count} held-out sequences)");
         }
         _workers.Barrier();
 
@@ -120,7 +121,7 @@ internal sealed class LoraTrainer
         for (int step = startStep; step < stopAt; step++)
         {
             var stepWatch = Stopwatch.StartNew();
-            random.manual_seed(((long)o.Seed * 1_000_003 + step) * 131 + _workers.Rank); // dropout masks: a function of the step
+            dropoutRandom.manual_seed(((long)o.Seed * 1_000_003 + step) * 131 + _workers.Rank); // dropout masks: a function of the step
             double lr = schedule.At(step);
             optimizer.ZeroGrad();
 
@@ -151,7 +152,7 @@ internal sealed class LoraTrainer
                 Tensor value;
                 if (o.GradientCheckpointing)
                 {
-                    value = model.BackwardWithCheckpoints(ids, Loss);
+                    value = model.BackwardWithCheckpoints(ids, Loss, dropoutRandom);
                 }
                 else
                 {
@@ -211,7 +212,7 @@ internal sealed class LoraTrainer
     };
 
     // A and B on every linear module whose last name is a target; returns (name, parameter) pairs in module order.
-    private List<(string Name, Parameter Parameter)> Attach(CausalLM model)
+    private List<(string Name, Parameter Parameter)> Attach(CausalLM model, Generator dropoutRandom)
     {
         LoraOptions o = _options;
         var targets = new HashSet<string>(o.TargetModules, StringComparer.Ordinal);
@@ -239,7 +240,7 @@ internal sealed class LoraTrainer
                 Tensor a = tensor(values, [o.Rank, linear.InFeatures], float32).to(model.Device);
                 Tensor b = zeros([linear.OutFeatures, o.Rank], float32, model.Device);
                 // Linear scales by alpha / r: passing scale · r gives alpha / √r under rsLoRA.
-                linear.AttachLora(a, b, o.Scale * o.Rank, trainable: true, dropout: o.Dropout);
+                linear.AttachLora(a, b, o.Scale * o.Rank, trainable: true, dropout: o.Dropout, dropoutRandom);
             }
         }
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
@@ -333,9 +334,10 @@ internal sealed class LoraTrainer
     private double? Validate(CausalLM model, LoraData data)
     {
         if (data.Validation.Count == 0 || !_workers.IsRoot) return null;
-        int count = _options.EvalSequences > 0 ? Math.Min(_options.EvalSequences, data.Validation.Count) : data.Validation.Count;
-        return HeldOutLoss(model, data.Validation.Take(count).ToArray(), _options.BatchSize);
+        return HeldOutLoss(model, data.Validation.Take(EvalCount(data)).ToArray(), _options.BatchSize);
     }
+
+    private int EvalCount(LoraData data) => _options.EvalSequences > 0 ? Math.Min(_options.EvalSequences, data.Validation.Count) : data.Validation.Count;
 
     /// <summary>Mean cross-entropy (nats per target token) of <paramref name="examples"/> under the model, in eval mode and without gradients.</summary>
     public static double HeldOutLoss(CausalLM model, IReadOnlyList<LoraExample> examples, int batchSize)
