@@ -40,13 +40,14 @@ internal static class LoraCommand
         Option<bool> resume = new("--resume") { Description = "Continue from the newest checkpoint in --output." };
         Option<int> seed = new("--seed") { Description = "Seed for the adapter's initialisation, data order, FIM and dropout.", DefaultValueFactory = _ => d.Seed };
         Option<string> extensions = new("--extensions") { Description = "File extensions read from a repository.", DefaultValueFactory = _ => ".cs,.py" };
+        Option<string[]> exclude = new("--exclude") { Description = "Wildcard pattern of full paths to skip in a repository ('*' also matches '/'; repeatable).", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => ["*/bin/*", "*/obj/*"] };
         Option<double> fimRate = new("--fim-rate") { Description = "Fraction of a repository's training files turned into fill-in-the-middle examples.", DefaultValueFactory = _ => d.FimRate };
         Option<int> threads = new("--threads") { Description = "Torch threads (0 = default).", DefaultValueFactory = _ => 0 };
         Option<int?> stopAfter = new("--stop-after") { Description = "Stop after this many steps in this process (the schedule still spans --steps)." };
         var command = new Command("lora", "LoRA fine-tuning of a model on a code repository or prompt/completion pairs; writes a PEFT adapter (data-parallel under mpiexec.mpich -n N).")
         {
             baseModel, data, output, steps, targets, rank, alpha, dropout, rsLora, baseDType, checkpointing, gradAccum, batch, seqLen, lr, warmup,
-            weightDecay, clip, evalEvery, valFraction, evalSequences, checkpointEvery, checksumEvery, resume, seed, extensions, fimRate, threads, stopAfter,
+            weightDecay, clip, evalEvery, valFraction, evalSequences, checkpointEvery, checksumEvery, resume, seed, extensions, exclude, fimRate, threads, stopAfter,
         };
         command.SetAction(parse =>
         {
@@ -77,6 +78,7 @@ internal static class LoraCommand
                 ChecksumEvery = parse.GetValue(checksumEvery),
                 Seed = parse.GetValue(seed),
                 Extensions = [.. Split(parse.GetValue(extensions)!).Select(e => e.StartsWith('.') ? e : "." + e)],
+                Excludes = parse.GetValue(exclude)!,
                 FimRate = parse.GetValue(fimRate),
                 Threads = parse.GetValue(threads),
                 StopAfter = parse.GetValue(stopAfter),

@@ -64,7 +64,7 @@ internal sealed class LoraData
 
     private static LoraData FromRepository(LoraOptions options, BpeTokenizer tokenizer, Action<string>? log)
     {
-        var corpus = new CorpusOptions { Inputs = [options.Data], Extensions = options.Extensions, PermissiveOnly = false };
+        var corpus = new CorpusOptions { Inputs = [options.Data], Extensions = options.Extensions, Excludes = options.Excludes, PermissiveOnly = false };
         CorpusResult result = CorpusBuilder.Build(corpus, log);
         IReadOnlyList<CorpusDocument> documents = result.Documents;
         HashSet<int> heldOut = HeldOut([.. documents.Select(d => d.Path)], options.ValidationFraction);

@@ -12,6 +12,9 @@ internal sealed record LoraOptions
     /// <summary>File extensions a repository's files are read with (as 'training corpus --extensions').</summary>
     public IReadOnlyList<string> Extensions { get; init; } = [".cs", ".py"];
 
+    /// <summary>Wildcard patterns of full paths a repository's reading skips ('*' also matches '/'): build outputs by default.</summary>
+    public IReadOnlyList<string> Excludes { get; init; } = ["*/bin/*", "*/obj/*"];
+
     /// <summary>Output directory: the PEFT adapter, metrics.jsonl, run.json and checkpoints/.</summary>
     public required string Output { get; init; }
 
