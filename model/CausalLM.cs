@@ -100,6 +100,59 @@ public sealed class CausalLM : nn.Module
     }
 
     /// <summary>
+    /// Forward and backward of <paramref name="loss"/>(logits of <paramref name="ids"/>) with activation checkpointing
+    /// per decoder layer: the forward keeps only each layer's input (B, T, hidden), then back-propagates layer by layer,
+    /// recomputing each layer's forward with gradients just before its backward (the random state is replayed, so
+    /// dropout draws the same masks twice). Gradients accumulate into the parameters' grad exactly as
+    /// loss(Forward(ids)).backward() would put them there; returns the loss value, detached. <paramref name="random"/>
+    /// is a generator that dropout draws from besides torch's default one (replayed too).
+    /// </summary>
+    public Tensor BackwardWithCheckpoints(Tensor ids, Func<Tensor, Tensor> loss, Generator? random = null)
+    {
+        using var scope = NewDisposeScope();
+        (Tensor cos, Tensor sin) = _rope.ForPrefix(ids.shape[1], DType); // (T, D)
+        using var batch = new AttentionBatch { Cos = cos, Sin = sin };
+        Tensor input = ids.to(Device);
+        int layers = Body.Layers.Count;
+        var inputs = new Tensor[layers]; // (B, T, hidden) each
+        var randomStates = new (Tensor Default, Tensor? Own)[layers];
+        Tensor hidden;
+        using (no_grad())
+        {
+            hidden = Body.EmbedTokens.Forward(input);
+            for (int i = 0; i < layers; i++)
+            {
+                inputs[i] = hidden;
+                randomStates[i] = (TorchSharp.torch.random.get_rng_state(), random?.get_state());
+                hidden = Body.Layers[i].Forward(hidden, batch);
+            }
+        }
+
+        Tensor last = hidden.detach().requires_grad_(true);
+        Tensor value = loss(Project(Body.Norm.Forward(last)));
+        value.backward();
+        Tensor gradient = last.grad ?? throw new InvalidOperationException("the loss does not depend on the last hidden state");
+        (Tensor Default, Tensor? Own) after = (TorchSharp.torch.random.get_rng_state(), random?.get_state());
+        for (int i = layers - 1; i >= 0; i--)
+        {
+            TorchSharp.torch.random.set_rng_state(randomStates[i].Default);
+            if (randomStates[i].Own is Tensor own) random!.set_state(own);
+            Tensor x = inputs[i].detach().requires_grad_(true);
+            Tensor y = Body.Layers[i].Forward(x, batch);
+            y.backward([gradient]);
+            gradient = x.grad ?? throw new InvalidOperationException($"layer {i}'s output does not depend on its input");
+        }
+        TorchSharp.torch.random.set_rng_state(after.Default);
+        if (after.Own is Tensor ownAfter) random!.set_state(ownAfter);
+        if (Body.EmbedTokens.Weight.requires_grad)
+        {
+            Tensor embedded = Body.EmbedTokens.Forward(input);
+            embedded.backward([gradient]);
+        }
+        return value.detach().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
     /// One step over a paged KV cache for a batch of sequences: each sequence's new tokens are packed into one
     /// token axis (no padding), their keys and values are written into the sequence's blocks, and each attends to
     /// what its blocks hold. Returns float32 logits (R, vocab) for the last <see cref="SequenceStep.LogitRows"/>

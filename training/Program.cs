@@ -13,6 +13,8 @@ RootCommand root = new("CodeGen training tools.")
     PerplexityFilterCommand.Create(),
     BaselineCommand.Create(),
     ValidateCommand.Create(),
+    LoraCommand.Create(),
+    MergeCommand.Create(),
 };
 
 try

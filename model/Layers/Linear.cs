@@ -6,14 +6,17 @@ using static TorchSharp.torch;
 namespace CodeGen.Model.Layers;
 
 /// <summary>
-/// y = x Wᵀ + b, optionally plus a LoRA update (alpha / r) · (x Aᵀ) Bᵀ. The same module serves inference
-/// (frozen W) and LoRA fine-tuning (trainable A, B).
+/// y = x Wᵀ + b, optionally plus a LoRA update (alpha / r) · (dropout(x) Aᵀ) Bᵀ. The same module serves inference
+/// (frozen W) and LoRA fine-tuning (trainable A, B). The factors may be held in another dtype than W (float32
+/// factors over bfloat16 base weights while training): the update is computed in the factors' dtype and added in W's.
 /// </summary>
 public sealed class Linear : nn.Module
 {
     private Parameter? _loraA; // (r, in)
     private Parameter? _loraB; // (out, r)
     private double _loraScale;
+    private double _loraDropout;
+    private Generator? _loraDropoutRandom;
 
     /// <summary>Builds the layer from <paramref name="source"/>, reading "{prefix}.weight" and, if <paramref name="bias"/>, "{prefix}.bias".</summary>
     public Linear(string prefix, long inFeatures, long outFeatures, bool bias, IWeightSource source)
@@ -60,17 +63,37 @@ public sealed class Linear : nn.Module
     /// <summary>Applies the layer to (..., in) and returns (..., out).</summary>
     public Tensor Forward(Tensor x)
     {
+        if (_loraA is null || _loraB is null) return nn.functional.linear(x, Weight, Bias);
+        using var scope = NewDisposeScope();
         Tensor y = nn.functional.linear(x, Weight, Bias);
-        if (_loraA is null || _loraB is null) return y;
-        using Tensor down = nn.functional.linear(x, _loraA); // (..., r)
-        using Tensor up = nn.functional.linear(down, _loraB); // (..., out)
-        return y.add(up, alpha: _loraScale);
+        Tensor input = x.dtype == _loraA.dtype ? x : x.to(_loraA.dtype);
+        // Dropout on the adapter's input only, and only while training (PEFT's lora_dropout).
+        if (_loraDropout > 0 && training) input = Dropout(input);
+        Tensor down = nn.functional.linear(input, _loraA); // (..., r)
+        Tensor up = nn.functional.linear(down, _loraB); // (..., out)
+        if (up.dtype != y.dtype) up = up.to(y.dtype);
+        return y.add(up, alpha: _loraScale).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Attaches LoRA factors A (r, in) and B (out, r) with scale alpha / r; the layer takes ownership of both tensors.</summary>
-    /// <exception cref="InvalidOperationException">A LoRA update is already attached.</exception>
-    public void AttachLora(Tensor a, Tensor b, double alpha, bool trainable)
+    // Inverted dropout drawn from the run's own generator when one was given (so that nothing else in the process moves
+    // its masks), from torch's default generator otherwise.
+    private Tensor Dropout(Tensor input)
     {
+        if (_loraDropoutRandom is null) return nn.functional.dropout(input, _loraDropout, training: true);
+        using Tensor draws = rand(input.shape, input.dtype, input.device, generator: _loraDropoutRandom);
+        using Tensor keep = draws.ge(_loraDropout);
+        return input.mul(keep).div_(1 - _loraDropout);
+    }
+
+    /// <summary>
+    /// Attaches LoRA factors A (r, in) and B (out, r) with scale alpha / r; the layer takes ownership of both tensors.
+    /// <paramref name="dropout"/> is the probability of dropping an input element of the update while the module is in
+    /// training mode (never in eval mode), drawn from <paramref name="dropoutRandom"/> (torch's default generator if null).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A LoRA update is already attached.</exception>
+    public void AttachLora(Tensor a, Tensor b, double alpha, bool trainable, double dropout = 0, Generator? dropoutRandom = null)
+    {
+        if (dropout is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(dropout), dropout, "LoRA dropout must be in [0, 1)");
         if (HasLora) throw new InvalidOperationException($"{GetName()} already has a LoRA update attached; merge it first");
         if (a.shape.Length != 2 || b.shape.Length != 2 || a.shape[1] != InFeatures || b.shape[0] != OutFeatures || a.shape[0] != b.shape[1])
         {
@@ -78,6 +101,8 @@ public sealed class Linear : nn.Module
                 $"LoRA factors for {GetName()} must be A (r, {InFeatures}) and B ({OutFeatures}, r); got A [{string.Join(", ", a.shape)}], B [{string.Join(", ", b.shape)}]");
         }
         _loraScale = alpha / a.shape[0];
+        _loraDropout = dropout;
+        _loraDropoutRandom = dropoutRandom;
         // A Parameter takes over the tensor's handle: a and b are invalid from here on.
         _loraA = new Parameter(a, trainable);
         _loraB = new Parameter(b, trainable);

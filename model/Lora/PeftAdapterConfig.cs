@@ -32,6 +32,9 @@ public sealed record PeftAdapterConfig
     /// <summary>"use_rslora": rank-stabilised scaling alpha / √r instead of alpha / r.</summary>
     public bool UseRsLora { get; init; }
 
+    /// <summary>"lora_dropout": the dropout on the update's input it was trained with (inference never applies it).</summary>
+    public double Dropout { get; init; }
+
     /// <summary>"base_model_name_or_path": informational.</summary>
     public string? BaseModel { get; init; }
 
@@ -96,6 +99,7 @@ public sealed record PeftAdapterConfig
             Rank = rank,
             Alpha = alpha,
             UseRsLora = (bool?)root["use_rslora"] ?? false,
+            Dropout = (double?)root["lora_dropout"] ?? 0,
             BaseModel = (string?)root["base_model_name_or_path"],
         };
         return root["target_modules"] switch
@@ -106,7 +110,7 @@ public sealed record PeftAdapterConfig
         };
     }
 
-    /// <summary>Writes this config as a PEFT adapter_config.json (inference mode, no dropout).</summary>
+    /// <summary>Writes this config as a PEFT adapter_config.json (inference mode).</summary>
     public string ToJson()
     {
         var root = new JsonObject
@@ -116,7 +120,7 @@ public sealed record PeftAdapterConfig
             ["base_model_name_or_path"] = BaseModel,
             ["r"] = Rank,
             ["lora_alpha"] = Alpha,
-            ["lora_dropout"] = 0.0,
+            ["lora_dropout"] = Dropout,
             ["target_modules"] = TargetPattern is not null
                 ? JsonValue.Create(TargetPattern)
                 : new JsonArray(TargetModules.Select(name => (JsonNode)name).ToArray()),

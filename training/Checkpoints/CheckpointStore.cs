@@ -16,7 +16,11 @@ internal sealed class CheckpointStore(string runDirectory)
     private readonly string _root = Path.Combine(runDirectory, "checkpoints");
 
     /// <summary>Writes one checkpoint atomically.</summary>
-    public string Save(int step, IEnumerable<KeyValuePair<string, Tensor>> weights, IEnumerable<KeyValuePair<string, Tensor>> optimizer, TrainingState state)
+    public string Save(int step, IEnumerable<KeyValuePair<string, Tensor>> weights, IEnumerable<KeyValuePair<string, Tensor>> optimizer, TrainingState state) =>
+        Save<TrainingState>(step, weights, optimizer, state);
+
+    /// <summary>Writes one checkpoint atomically, with any run's state record as state.json.</summary>
+    public string Save<TState>(int step, IEnumerable<KeyValuePair<string, Tensor>> weights, IEnumerable<KeyValuePair<string, Tensor>> optimizer, TState state)
     {
         Directory.CreateDirectory(_root);
         string final = Path.Combine(_root, $"{Prefix}{step:D7}");
@@ -41,8 +45,11 @@ internal sealed class CheckpointStore(string runDirectory)
     public string? Latest() => Complete().LastOrDefault();
 
     /// <summary>Reads the state of a checkpoint folder.</summary>
-    public static TrainingState ReadState(string checkpoint) =>
-        JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(Path.Combine(checkpoint, "state.json")), TrainingState.Json)
+    public static TrainingState ReadState(string checkpoint) => ReadState<TrainingState>(checkpoint);
+
+    /// <summary>Reads the state of a checkpoint folder as <typeparamref name="TState"/>.</summary>
+    public static TState ReadState<TState>(string checkpoint) =>
+        JsonSerializer.Deserialize<TState>(File.ReadAllText(Path.Combine(checkpoint, "state.json")), TrainingState.Json)
         ?? throw new InvalidDataException($"{checkpoint}/state.json is empty");
 
     /// <summary>Removes temporary folders left by a killed writer.</summary>

@@ -43,7 +43,7 @@ internal static class CorpusBuilder
 
             string root = RootOf(file.FullName, roots);
             SourceOrigin origin = detectors[root].Detect(file.FullName);
-            if (!LicenseDetector.IsPermissive(origin.License))
+            if (options.PermissiveOnly && !LicenseDetector.IsPermissive(origin.License))
             {
                 refusedLicenses[i] = origin.License;
                 return;

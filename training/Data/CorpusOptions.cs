@@ -16,6 +16,10 @@ internal sealed record CorpusOptions
 
     public QualityFilterOptions Quality { get; init; } = new();
 
+    // Drop files whose license is not permissive (pretraining on others' code). Fine-tuning on one's own repository
+    // turns it off: the owner may train on their code whatever its license file says, or without one.
+    public bool PermissiveOnly { get; init; } = true;
+
     public NearDedupOptions NearDedup { get; init; } = new();
 
     // Benchmark files (.jsonl, .jsonl.gz, .json) whose problems must not appear in the corpus.
