@@ -66,6 +66,9 @@ internal sealed partial class TrainingProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>Whether the process (the launcher, under MPI) has ended.</summary>
+    public bool HasExited => _process.HasExited;
+
     /// <summary>The first match of <paramref name="pattern"/> in a line, waiting up to <paramref name="timeout"/>; fails the test otherwise.</summary>
     public Match WaitForLine(string pattern, TimeSpan timeout)
     {
