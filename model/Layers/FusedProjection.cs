@@ -100,6 +100,24 @@ internal sealed class FusedProjection : IDisposable
     /// <summary>(..., in) → (..., Σout): every part's output side by side, in order.</summary>
     public Tensor Forward(Tensor x) => nn.functional.linear(x, _weight, _bias);
 
+    /// <summary>The fused product, then each part's adapter updates (<see cref="Linear.Forward(Tensor, LoraRouting?)"/>) added into its columns.</summary>
+    public Tensor Forward(Tensor x, LoraRouting? adapters)
+    {
+        Tensor y = Forward(x);
+        if (adapters is null) return y;
+        long offset = 0;
+        foreach (Linear part in _parts)
+        {
+            if (part.AdapterSlots.Count > 0)
+            {
+                using Tensor columns = y.narrow(-1, offset, part.OutFeatures);
+                part.AddAdapterUpdates(columns, x, adapters);
+            }
+            offset += part.OutFeatures;
+        }
+        return y;
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
