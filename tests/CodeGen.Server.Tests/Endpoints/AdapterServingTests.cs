@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -120,5 +121,45 @@ public sealed class AdapterServingTests(AdapterModels models) : IClassFixture<Ad
         Assert.Equal(new AdapterSpec("b=c", "./a/b=c"), AdapterSpec.Parse("./a/b=c")); // a path with '=' after a separator is a DIR
         Assert.Equal("--adapter =dir: expected NAME=DIR with both parts non-empty", Assert.Throws<ArgumentException>(() => AdapterSpec.Parse("=dir")).Message);
         Assert.Equal("--adapter sql=: expected NAME=DIR with both parts non-empty", Assert.Throws<ArgumentException>(() => AdapterSpec.Parse("sql=")).Message);
+    }
+
+    [Fact]
+    public async Task Serve_AdapterFlagRepeatedWithOneName_ExitCode1NamingIt()
+    {
+        // Through the command line: --adapter NAME=DIR repeats, and the clash is found before the weights load.
+        (int exit, string stderr) = await RunServerAsync("--model", models.Base, "--port", "0", "--adapter", $"alpha={models.Alpha}", "--adapter", $"alpha={models.Beta}");
+        Assert.Equal(1, exit);
+        Assert.Equal("error: --adapter: the name 'alpha' is given twice; each adapter needs its own name (NAME=DIR)\n", stderr);
+    }
+
+    [Fact]
+    public async Task Serve_AdapterWithAGgufModel_ExitCode1SaysMergeFirst()
+    {
+        string gguf = Path.Combine(Path.GetTempPath(), "codegen-adapter-" + Guid.NewGuid().ToString("N") + ".gguf");
+        File.WriteAllBytes(gguf, "GGUF"u8.ToArray());
+        try
+        {
+            (int exit, string stderr) = await RunServerAsync("--model", gguf, "--port", "0", "--adapter", models.Alpha);
+            Assert.Equal(1, exit);
+            Assert.Equal("error: --adapter applies to the TorchSharp backend; merge the adapter before exporting the GGUF file\n", stderr);
+        }
+        finally
+        {
+            File.Delete(gguf);
+        }
+    }
+
+    private static async Task<(int Exit, string Stderr)> RunServerAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "server.dll"));
+        foreach (string a in args) start.ArgumentList.Add(a);
+        using Process process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        await stdout;
+        return (process.ExitCode, await stderr);
     }
 }
