@@ -106,22 +106,33 @@ public sealed class Linear : nn.Module
     internal void AddAdapterUpdates(Tensor y, Tensor x, LoraRouting adapters)
     {
         if (_slots is null) return;
-        long dim = x.dim() - 2;
         foreach (AdapterRows rows in adapters.Adapters)
         {
-            if (!_slots.TryGetValue(rows.Slot, out SlotFactors? f)) continue;
-            using Tensor input = rows.Index is null ? x.narrow(dim, rows.Start, rows.Count) : x.index_select(dim, rows.Index); // (..., n, in)
-            using Tensor down = nn.functional.linear(input, f.A); // (..., n, r)
-            using Tensor up = nn.functional.linear(down, f.B); // (..., n, out)
-            if (rows.Index is null)
-            {
-                using Tensor target = y.narrow(dim, rows.Start, rows.Count);
-                target.add_(up, alpha: f.Scale);
-            }
-            else
-            {
-                y.index_add_(dim, rows.Index, up, f.Scale);
-            }
+            if (!_slots.ContainsKey(rows.Slot)) continue;
+            using Tensor input = rows.Gather(x); // (..., n, in)
+            AddAdapterUpdate(y, input, rows);
+        }
+    }
+
+    /// <summary>Whether this layer holds factors for adapter <paramref name="slot"/>.</summary>
+    internal bool HoldsAdapter(int slot) => _slots?.ContainsKey(slot) == true;
+
+    // y's rows of one adapter += scale · (input Aᵀ) Bᵀ, input being those rows of x already gathered (a fused projection
+    // gathers once for all its parts).
+    internal void AddAdapterUpdate(Tensor y, Tensor input, AdapterRows rows)
+    {
+        if (_slots is null || !_slots.TryGetValue(rows.Slot, out SlotFactors? f)) return;
+        long dim = input.dim() - 2;
+        using Tensor down = nn.functional.linear(input, f.A); // (..., n, r)
+        using Tensor up = nn.functional.linear(down, f.B); // (..., n, out)
+        if (rows.Index is null)
+        {
+            using Tensor target = y.narrow(dim, rows.Start, rows.Count);
+            target.add_(up, alpha: f.Scale);
+        }
+        else
+        {
+            y.index_add_(dim, rows.Index, up, f.Scale);
         }
     }
 

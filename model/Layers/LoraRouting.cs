@@ -45,4 +45,12 @@ internal sealed class LoraRouting : IDisposable
 /// The rows of one adapter: the run [<paramref name="Start"/>, Start + <paramref name="Count"/>) when they are
 /// consecutive (<paramref name="Index"/> null: a view, no gather), else the (Count) int64 row indices.
 /// </summary>
-internal sealed record AdapterRows(int Slot, long Start, long Count, Tensor? Index);
+internal sealed record AdapterRows(int Slot, long Start, long Count, Tensor? Index)
+{
+    /// <summary>These rows of (..., rows, features) <paramref name="x"/>: a view, or a gathered copy.</summary>
+    public Tensor Gather(Tensor x)
+    {
+        long dim = x.dim() - 2;
+        return Index is null ? x.narrow(dim, Start, Count) : x.index_select(dim, Index);
+    }
+}
