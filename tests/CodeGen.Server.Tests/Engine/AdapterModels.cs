@@ -36,6 +36,21 @@ public sealed class AdapterModels : IDisposable
     /// <summary>The adapter directory of slot 1 or 2, null for the base model (slot 0).</summary>
     public string? DirectoryOf(int slot) => slot switch { 0 => null, 1 => Alpha, 2 => Beta, _ => throw new ArgumentOutOfRangeException(nameof(slot)) };
 
+    /// <summary>A model directory (weights, config, tokenizer) of the base model with <paramref name="adapter"/> merged into its weights.</summary>
+    public string SaveMerged(string adapter)
+    {
+        string directory = Path.Combine(_root, "merged-" + Path.GetFileName(adapter));
+        if (Directory.Exists(directory)) return directory;
+        using (CausalLM model = CausalLM.Load(Base, float32, CPU))
+        using (PeftAdapter peft = PeftAdapter.Load(adapter))
+        {
+            peft.ApplyTo(model, merge: true);
+            model.Save(directory);
+        }
+        File.Copy(Path.Combine(Base, "tokenizer.json"), Path.Combine(directory, "tokenizer.json"));
+        return directory;
+    }
+
     /// <summary>Greedy continuation of <paramref name="prompt"/> by the base model with <paramref name="adapter"/> merged (null: none): ids and their log-probabilities.</summary>
     public (List<int> Ids, List<float> Logprobs) Reference(string? adapter, IReadOnlyList<int> prompt, int tokens, int? stopId = null)
     {

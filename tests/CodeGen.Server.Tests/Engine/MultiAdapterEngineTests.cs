@@ -1,4 +1,7 @@
 using System.Threading.Channels;
+using CodeGen.Model.Sampling;
+using CodeGen.Model.Tokenization;
+using CodeGen.Server.Constraints.Python;
 using CodeGen.Server.Decoding;
 using CodeGen.Server.Engine;
 
@@ -74,5 +77,27 @@ public sealed class MultiAdapterEngineTests(AdapterModels models) : IClassFixtur
         for (int slot = 1; slot <= 2; slot++)
             Assert.Equal(models.Reference(models.DirectoryOf(slot), prompt, generate).Ids, (await EngineHarness.ReadAsync(readers[slot - 1])).Tokens);
         Assert.True(engine.Metrics.DraftTokens > 0, "drafts should have been proposed and verified");
+    }
+
+    [Fact]
+    public async Task Constrained_PythonOnAnAdapterRequestWithNgrams_EqualsTheSameRequestOnTheMergedModel()
+    {
+        await using EngineHarness served = await EngineHarness.StartAsync(models.Base, new EngineOptions { MaxBatch = 4 }, models.Specs);
+        await using EngineHarness merged = await EngineHarness.StartAsync(models.SaveMerged(models.Beta), new EngineOptions { MaxBatch = 4 });
+        BpeTokenizer tokenizer = served.Host.Tokenizer!;
+        const string prompt = "def add(a, b):\n    total = a + b\n    ";
+        var job = new GenerationJob("test", tokenizer.Encode(prompt), 24, SamplingOptions.Greedy, [], [tokenizer.EndOfTextId!.Value], null)
+        {
+            Constraint = new ConstraintRequest(new PythonSyntaxConstraint(), prompt),
+            Speculative = SpeculativeMode.Ngram,
+        };
+        var adapted = await EngineHarness.ReadTextAsync(served.Submit([job with { Adapter = 2 }])[0]);
+        var reference = await EngineHarness.ReadTextAsync(merged.Submit([job])[0]);
+        var plain = await EngineHarness.ReadTextAsync(served.Submit([job])[0]);
+        Assert.Equal(reference.Tokens, adapted.Tokens);
+        Assert.Equal(reference.Text, adapted.Text);
+        Assert.NotEqual(plain.Tokens, adapted.Tokens); // the base model's constrained answer differs
+        Assert.True(served.Metrics.DraftTokens > 0, "n-gram drafts should have been verified");
+        Assert.True(served.Metrics.ConstraintRejections > 0, "the constraint should have removed candidates");
     }
 }
