@@ -30,6 +30,9 @@ internal sealed class BenchSequences : IDisposable
 
     public int Count => _tables.Length;
 
+    /// <summary>Each sequence's LoRA adapter slot (<see cref="SequenceStep.Adapter"/>); null: all run the base model.</summary>
+    public int[]? Adapters { get; set; }
+
     /// <summary>Runs tokens[i] for sequence i (or only sequence <paramref name="only"/>); logits of each one's last position.</summary>
     public Tensor Forward(int[][] tokens, int? only = null, int logitRows = 1)
     {
@@ -38,7 +41,7 @@ internal sealed class BenchSequences : IDisposable
         for (int k = 0; k < sequences.Length; k++)
         {
             int s = sequences[k];
-            steps.Add(new SequenceStep(tokens[k], _lengths[s], _tables[s], Math.Min(logitRows, tokens[k].Length)));
+            steps.Add(new SequenceStep(tokens[k], _lengths[s], _tables[s], Math.Min(logitRows, tokens[k].Length), Adapters?[s] ?? 0));
         }
         Tensor logits = _model.Forward(steps, _cache);
         for (int k = 0; k < sequences.Length; k++) _lengths[sequences[k]] += tokens[k].Length;

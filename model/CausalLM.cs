@@ -45,6 +45,15 @@ public sealed class CausalLM : nn.Module
     /// <summary>The output projection, or null when tied to the embeddings.</summary>
     public Linear? LmHead { get; }
 
+    /// <summary>
+    /// LoRA adapters held unmerged for serving side by side (<see cref="Lora.PeftAdapter.AddTo"/>), numbered 1 to this;
+    /// a <see cref="SequenceStep.Adapter"/> of 0 runs the base model.
+    /// </summary>
+    public int AdapterSlots { get; private set; }
+
+    /// <summary>Reserves the next adapter slot.</summary>
+    internal int NextAdapterSlot() => ++AdapterSlots;
+
     /// <summary>Loads config.json and the safetensors weights of a Hugging Face model directory.</summary>
     /// <exception cref="ModelLoadException">Missing files, unsupported architecture, or a missing or mis-shaped tensor (named).</exception>
     public static CausalLM Load(string directory, ScalarType dtype, Device device)
@@ -163,7 +172,7 @@ public sealed class CausalLM : nn.Module
     public Tensor Forward(IReadOnlyList<SequenceStep> steps, PagedKvCache cache)
     {
         using var scope = NewDisposeScope();
-        PackedSteps packed = PackedSteps.Create(steps, Config, cache);
+        PackedSteps packed = PackedSteps.Create(steps, Config, cache, AdapterSlots);
         (Tensor cos, Tensor sin) = _rope.ForPositions(tensor(packed.Positions, int64).to(Device), DType); // (N, D)
         GatheredDecode? gathered = packed.GatherPlan(Config, Device);
         IReadOnlyList<PoolSpan>? writeSpans = packed.WriteSpans(most: 2);
@@ -176,18 +185,20 @@ public sealed class CausalLM : nn.Module
             WritePositions = writeSpans is null ? packed.WritePositions(Device) : null,
             Gathered = gathered,
             Sequences = gathered is null ? packed.Sequences(Config.GroupSize, Device) : [],
+            Adapters = packed.RowAdapters is { } slots ? LoraRouting.Create(slots, Device) : null,
         };
         Tensor hidden = Body.Forward(tensor(packed.Ids, [1, packed.Ids.Length], int64).to(Device), batch); // (1, N, hidden)
         if (packed.LogitRows.Length == 0) return zeros([0, Config.VocabSize], float32, Device).MoveToOuterDisposeScope();
         Tensor rows = hidden[0].index_select(0, tensor(packed.LogitRows, int64).to(Device)); // (R, hidden)
-        return Project(rows).MoveToOuterDisposeScope();
+        using LoraRouting? headAdapters = packed.LogitRowAdapters is { } headSlots && LmHead is not null ? LoraRouting.Create(headSlots, Device) : null;
+        return Project(rows, headAdapters).MoveToOuterDisposeScope();
     }
 
-    private Tensor Project(Tensor hidden)
+    private Tensor Project(Tensor hidden, LoraRouting? adapters = null)
     {
         using Tensor logits = LmHead is null
             ? nn.functional.linear(hidden, Body.EmbedTokens.Weight)
-            : LmHead.Forward(hidden);
+            : LmHead.Forward(hidden, adapters);
         return logits.to(float32);
     }
 

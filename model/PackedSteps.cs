@@ -37,8 +37,14 @@ internal sealed class PackedSteps
     /// <summary>Packed rows whose logits are returned (R).</summary>
     public long[] LogitRows { get; }
 
+    /// <summary>The adapter slot of each packed row (N), or null when every sequence runs the base model.</summary>
+    public int[]? RowAdapters { get; private init; }
+
+    /// <summary>The adapter slot of each logit row (R), or null when every sequence runs the base model.</summary>
+    public int[]? LogitRowAdapters => RowAdapters is { } rows ? Array.ConvertAll(LogitRows, r => rows[r]) : null;
+
     /// <exception cref="ArgumentException">See <see cref="CausalLM.Forward(IReadOnlyList{SequenceStep}, PagedKvCache)"/>.</exception>
-    public static PackedSteps Create(IReadOnlyList<SequenceStep> steps, ModelConfig config, PagedKvCache cache)
+    public static PackedSteps Create(IReadOnlyList<SequenceStep> steps, ModelConfig config, PagedKvCache cache, int adapterSlots = 0)
     {
         if (steps.Count == 0) throw new ArgumentException("No sequences to run");
         int total = 0;
@@ -55,6 +61,8 @@ internal sealed class PackedSteps
             if ((long)s.BlockTable.Count * cache.BlockSize < length)
                 throw new ArgumentException($"Sequence {i} would hold {length} positions but its {s.BlockTable.Count} blocks hold {(long)s.BlockTable.Count * cache.BlockSize}");
             foreach (int block in s.BlockTable) cache.CheckBlock(block);
+            if (s.Adapter < 0 || s.Adapter > adapterSlots)
+                throw new ArgumentException($"Sequence {i} asks for adapter slot {s.Adapter}; the model holds {adapterSlots} (0 is the base model)");
             offsets[i] = total;
             total += s.Tokens.Count;
         }
@@ -76,7 +84,13 @@ internal sealed class PackedSteps
             }
             for (int j = s.Tokens.Count - s.LogitRows; j < s.Tokens.Count; j++) logitRows.Add(offsets[i] + j);
         }
-        return new PackedSteps(steps, offsets, ids, positions, poolPositions, [.. logitRows], cache.BlockSize);
+        int[]? rowAdapters = null;
+        if (steps.Any(s => s.Adapter != 0))
+        {
+            rowAdapters = new int[total];
+            for (int i = 0; i < steps.Count; i++) Array.Fill(rowAdapters, steps[i].Adapter, offsets[i], steps[i].Tokens.Count);
+        }
+        return new PackedSteps(steps, offsets, ids, positions, poolPositions, [.. logitRows], cache.BlockSize) { RowAdapters = rowAdapters };
     }
 
     /// <summary>

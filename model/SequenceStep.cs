@@ -9,4 +9,5 @@ namespace CodeGen.Model;
 /// <param name="Start">Positions the sequence already holds in the cache.</param>
 /// <param name="BlockTable">The cache blocks holding the sequence's positions, in order (enough for Start + Tokens.Count).</param>
 /// <param name="LogitRows">How many of the last new positions need logits: 1 for a decode, k + 1 to verify k drafted tokens, 0 for a prefill chunk that is not the last.</param>
-public sealed record SequenceStep(IReadOnlyList<int> Tokens, int Start, IReadOnlyList<int> BlockTable, int LogitRows = 1);
+/// <param name="Adapter">The LoRA adapter slot the sequence runs with (<see cref="CausalLM.AdapterSlots"/>); 0, the default, is the base model.</param>
+public sealed record SequenceStep(IReadOnlyList<int> Tokens, int Start, IReadOnlyList<int> BlockTable, int LogitRows = 1, int Adapter = 0);

@@ -34,7 +34,7 @@ internal static class RunCommand
         var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens per completion.", DefaultValueFactory = _ => 512 };
         var constrain = new Option<string?>("--constrain") { Description = "Server extension: none, csharp or python." };
         var speculative = new Option<string?>("--speculative") { Description = "Server extension: none, draft or ngram." };
-        var model = new Option<string?>("--model") { Description = "Model name sent to the server." };
+        var model = new Option<string?>("--model") { Description = "Model name sent to the server: its base model's id or a LoRA adapter's name (an adapter is recorded in the run's configuration)." };
         var apiKey = new Option<string?>("--api-key") { Description = "Bearer key for the server." };
         var sandbox = new Option<string>("--sandbox") { Description = "Sandbox backend.", DefaultValueFactory = _ => "bwrap" };
         sandbox.AcceptOnlyFromAmong([.. SandboxFactory.Kinds]);
@@ -128,6 +128,7 @@ internal static class RunCommand
         }
 
         ICompletionSource source;
+        string? adapter = null; // the LoRA adapter the server runs the requests with, recorded in the run's configuration
         Func<Problem, int> samplesFor = _ => settings.Samples;
         // Only a server run needs HTTP (creating the client loads System.Net.Http and its TLS stack: ~50 ms of start-up).
         using HttpClient? http = settings.Server is null ? null : new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
@@ -148,9 +149,9 @@ internal static class RunCommand
             }
             else if (settings.Server is not null)
             {
-                source = new ServerCompletions(
-                    new OpenAiCompletionClient(http!, new Uri(settings.Server.TrimEnd('/') + "/"), settings.ApiKey),
-                    new GenerationSettings(settings.Temperature, settings.MaxTokens, settings.Model, settings.Constrain, settings.Speculative));
+                var client = new OpenAiCompletionClient(http!, new Uri(settings.Server.TrimEnd('/') + "/"), settings.ApiKey);
+                source = new ServerCompletions(client, new GenerationSettings(settings.Temperature, settings.MaxTokens, settings.Model, settings.Constrain, settings.Speculative));
+                adapter = await client.AdapterAsync(settings.Model, cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -186,7 +187,7 @@ internal static class RunCommand
             RunSummary run;
             try
             {
-                run = store.StartOrResumeRun(runName, benchmark.Name, settings.Model, settings.Server, Configuration(settings, source, sandbox), GitCommit.Find(Environment.CurrentDirectory));
+                run = store.StartOrResumeRun(runName, benchmark.Name, settings.Model, settings.Server, Configuration(settings, source, sandbox, adapter), GitCommit.Find(Environment.CurrentDirectory));
             }
             catch (InvalidOperationException ex)
             {
@@ -267,7 +268,7 @@ internal static class RunCommand
         return outcomes;
     }
 
-    private static string Configuration(RunSettings settings, ICompletionSource source, ISandbox sandbox) =>
+    private static string Configuration(RunSettings settings, ICompletionSource source, ISandbox sandbox, string? adapter) =>
         JsonSerializer.Serialize(new Dictionary<string, object?>
         {
             ["benchmark"] = settings.Benchmark,
@@ -280,6 +281,7 @@ internal static class RunCommand
             ["constrain"] = settings.Constrain,
             ["speculative"] = settings.Speculative,
             ["model"] = settings.Model,
+            ["adapter"] = adapter, // the dashboard's Adapter column
             ["sandbox"] = sandbox.Description,
             ["parallel"] = settings.Parallel,
             ["limit"] = settings.Limit,

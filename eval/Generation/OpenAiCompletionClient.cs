@@ -54,6 +54,61 @@ internal sealed partial class OpenAiCompletionClient(HttpClient http, Uri server
         }
     }
 
+    // The LoRA adapter a run's requests use, for the run's configuration: the named model when GET /v1/models lists
+    // it with a parent (how vLLM and our server list adapters); without a model, the adapter GET /health reports as
+    // merged into the weights ("adapter", which this project's servers sent before adapters were served side by
+    // side). Null for a base model, or when the server does not say.
+    public async Task<string?> AdapterAsync(string? model, CancellationToken cancellationToken)
+    {
+        using JsonDocument? doc = await GetJsonAsync(model is null ? "health" : "v1/models", cancellationToken).ConfigureAwait(false);
+        if (doc is null || doc.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        if (model is null)
+        {
+            return doc.RootElement.TryGetProperty("adapter", out JsonElement merged) && merged.ValueKind == JsonValueKind.String ? merged.GetString() : null;
+        }
+
+        if (!doc.RootElement.TryGetProperty("data", out JsonElement data) || data.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        foreach (JsonElement m in data.EnumerateArray())
+        {
+            if (m.ValueKind == JsonValueKind.Object && m.TryGetProperty("id", out JsonElement id) && id.ValueKind == JsonValueKind.String && id.GetString() == model)
+            {
+                return m.TryGetProperty("parent", out JsonElement parent) && parent.ValueKind == JsonValueKind.String ? model : null;
+            }
+        }
+
+        return null;
+    }
+
+    // GET path as JSON; null when the server answers an error status, is unreachable, or sends something else.
+    private async Task<JsonDocument?> GetJsonAsync(string path, CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Get, new Uri(server, path));
+        if (apiKey is not null)
+        {
+            message.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+        }
+
+        try
+        {
+            using HttpResponseMessage response = await http.SendAsync(message, cancellationToken).ConfigureAwait(false);
+            return response.IsSuccessStatusCode
+                ? JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false))
+                : null;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or JsonException)
+        {
+            return null;
+        }
+    }
+
     // The completions and the prompt's length in tokens (usage.prompt_tokens; null if the server sends no usage).
     public async Task<(IReadOnlyList<string> Texts, int? PromptTokens)> CompleteWithUsageAsync(CompletionRequest request, CancellationToken cancellationToken)
     {

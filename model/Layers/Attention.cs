@@ -58,7 +58,7 @@ public sealed class Attention : nn.Module
         Tensor merged = batch.Cache is null
             ? CausalAttention(q, k, v) // (B, T, H·D)
             : CachedAttention(q[0], k[0], v[0], batch, layer).unsqueeze(0); // packed: B = 1, T = N
-        return OProj.Forward(merged).MoveToOuterDisposeScope();
+        return OProj.Forward(merged, batch.Adapters).MoveToOuterDisposeScope();
     }
 
     // q, k, v as (B, heads, T, D) with RoPE applied to q and k: one product and one rotation for q and k together
@@ -68,13 +68,13 @@ public sealed class Attention : nn.Module
         long b = x.shape[0], t = x.shape[1];
         if (_qkv.CanFuse)
         {
-            Tensor heads = _qkv.Forward(x).view(b, t, _heads + 2 * _kvHeads, _headDim).transpose(1, 2); // (B, H+2Hkv, T, D)
+            Tensor heads = _qkv.Forward(x, batch.Adapters).view(b, t, _heads + 2 * _kvHeads, _headDim).transpose(1, 2); // (B, H+2Hkv, T, D)
             Tensor qk = RotaryEmbedding.Apply(heads.narrow(1, 0, _heads + _kvHeads), batch.Cos, batch.Sin);
             return (qk.narrow(1, 0, _heads), qk.narrow(1, _heads, _kvHeads), heads.narrow(1, _heads + _kvHeads, _kvHeads));
         }
-        Tensor q = QProj.Forward(x).view(b, t, _heads, _headDim).transpose(1, 2);
-        Tensor k = KProj.Forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2);
-        Tensor v = VProj.Forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2);
+        Tensor q = QProj.Forward(x, batch.Adapters).view(b, t, _heads, _headDim).transpose(1, 2);
+        Tensor k = KProj.Forward(x, batch.Adapters).view(b, t, _kvHeads, _headDim).transpose(1, 2);
+        Tensor v = VProj.Forward(x, batch.Adapters).view(b, t, _kvHeads, _headDim).transpose(1, 2);
         return (RotaryEmbedding.Apply(q, batch.Cos, batch.Sin), RotaryEmbedding.Apply(k, batch.Cos, batch.Sin), v);
     }
 

@@ -17,6 +17,7 @@ internal sealed class AttentionBatch : IDisposable
     public IReadOnlyList<PoolSpan>? WriteSpans { get; init; } // a few runs: packed rows [Row, Row + Length) go to pool positions [PoolStart, ...)
     public Tensor? WritePositions { get; init; } // else (N) int64: the pool position each packed row's key and value go to
     public GatheredDecode? Gathered { get; init; } // set when the step attends by one gather (see PackedSteps)
+    public LoraRouting? Adapters { get; init; } // which packed rows use which adapter slot; null when all use the base model
 
     public void Dispose()
     {
@@ -24,6 +25,7 @@ internal sealed class AttentionBatch : IDisposable
         Sin.Dispose();
         WritePositions?.Dispose();
         Gathered?.Dispose();
+        Adapters?.Dispose();
         foreach (CachedSequence s in Sequences) s.Mask?.Dispose();
     }
 }

@@ -38,7 +38,7 @@ public sealed class DecoderLayer : nn.Module
     {
         using var scope = NewDisposeScope();
         Tensor h = x.add(SelfAttention.Forward(InputLayerNorm.Forward(x), batch, _index));
-        Tensor result = h.add(Mlp.Forward(PostAttentionLayerNorm.Forward(h))); // out of place: autograd saved h
+        Tensor result = h.add(Mlp.Forward(PostAttentionLayerNorm.Forward(h), batch.Adapters)); // out of place: autograd saved h
         return result.MoveToOuterDisposeScope();
     }
 }

@@ -100,6 +100,33 @@ internal sealed class FusedProjection : IDisposable
     /// <summary>(..., in) → (..., Σout): every part's output side by side, in order.</summary>
     public Tensor Forward(Tensor x) => nn.functional.linear(x, _weight, _bias);
 
+    /// <summary>
+    /// The fused product, then each part's adapter updates (<see cref="Linear.Forward(Tensor, LoraRouting?)"/>) added
+    /// into its columns; an adapter's rows are gathered once for all the parts it adapts.
+    /// </summary>
+    public Tensor Forward(Tensor x, LoraRouting? adapters)
+    {
+        Tensor y = Forward(x);
+        if (adapters is null) return y;
+        foreach (AdapterRows rows in adapters.Adapters)
+        {
+            Tensor? input = null; // (..., n, in), gathered on first use
+            long offset = 0;
+            foreach (Linear part in _parts)
+            {
+                if (part.HoldsAdapter(rows.Slot))
+                {
+                    input ??= rows.Gather(x);
+                    using Tensor columns = y.narrow(-1, offset, part.OutFeatures);
+                    part.AddAdapterUpdate(columns, input, rows);
+                }
+                offset += part.OutFeatures;
+            }
+            input?.Dispose();
+        }
+        return y;
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {

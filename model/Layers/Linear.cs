@@ -9,6 +9,9 @@ namespace CodeGen.Model.Layers;
 /// y = x Wᵀ + b, optionally plus a LoRA update (alpha / r) · (dropout(x) Aᵀ) Bᵀ. The same module serves inference
 /// (frozen W) and LoRA fine-tuning (trainable A, B). The factors may be held in another dtype than W (float32
 /// factors over bfloat16 base weights while training): the update is computed in the factors' dtype and added in W's.
+/// Beside that one attached update, serving keeps any number of adapters in numbered slots (<see cref="AddAdapter"/>),
+/// applied per row of a packed batch by <see cref="Forward(Tensor, LoraRouting?)"/>: several adapters served side by
+/// side over one base product.
 /// </summary>
 public sealed class Linear : nn.Module
 {
@@ -17,6 +20,7 @@ public sealed class Linear : nn.Module
     private double _loraScale;
     private double _loraDropout;
     private Generator? _loraDropoutRandom;
+    private Dictionary<int, SlotFactors>? _slots; // serving: adapter slot -> its factors, unmerged
 
     /// <summary>Builds the layer from <paramref name="source"/>, reading "{prefix}.weight" and, if <paramref name="bias"/>, "{prefix}.bias".</summary>
     public Linear(string prefix, long inFeatures, long outFeatures, bool bias, IWeightSource source)
@@ -75,6 +79,72 @@ public sealed class Linear : nn.Module
         return y.add(up, alpha: _loraScale).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Applies the layer to (..., rows, in) and adds, on each row that <paramref name="adapters"/> routes to a slot
+    /// this layer holds, that adapter's update scale · (x Aᵀ) Bᵀ. The base product is shared by every row.
+    /// </summary>
+    internal Tensor Forward(Tensor x, LoraRouting? adapters)
+    {
+        Tensor y = Forward(x);
+        if (adapters is not null) AddAdapterUpdates(y, x, adapters);
+        return y;
+    }
+
+    /// <summary>Adapter slots this layer holds factors for.</summary>
+    public IReadOnlyCollection<int> AdapterSlots => _slots is null ? [] : _slots.Keys;
+
+    /// <summary>
+    /// Keeps adapter <paramref name="slot"/>'s factors A (r, in) and B (out, r), in the weights' dtype and device,
+    /// unmerged and untrainable, with the update scaled by <paramref name="scale"/>; the layer takes ownership of both.
+    /// </summary>
+    /// <exception cref="ArgumentException">Factors of the wrong shape, a slot below 1, or a slot already held.</exception>
+    internal void AddAdapter(int slot, Tensor a, Tensor b, double scale)
+    {
+        if (slot < 1) throw new ArgumentOutOfRangeException(nameof(slot), slot, "adapter slots start at 1 (0 is the base model)");
+        if (a.shape.Length != 2 || b.shape.Length != 2 || a.shape[1] != InFeatures || b.shape[0] != OutFeatures || a.shape[0] != b.shape[1])
+        {
+            throw new ArgumentException(
+                $"LoRA factors for {GetName()} must be A (r, {InFeatures}) and B ({OutFeatures}, r); got A [{string.Join(", ", a.shape)}], B [{string.Join(", ", b.shape)}]");
+        }
+        _slots ??= [];
+        if (!_slots.TryAdd(slot, new SlotFactors(a, b, scale))) throw new ArgumentException($"{GetName()} already holds adapter slot {slot}");
+    }
+
+    // y (..., rows, out) += scale · (x Aᵀ) Bᵀ on the rows of each adapter present that this layer holds. y may be a view
+    // (a part of a fused projection's output): it is updated in place.
+    internal void AddAdapterUpdates(Tensor y, Tensor x, LoraRouting adapters)
+    {
+        if (_slots is null) return;
+        foreach (AdapterRows rows in adapters.Adapters)
+        {
+            if (!_slots.ContainsKey(rows.Slot)) continue;
+            using Tensor input = rows.Gather(x); // (..., n, in)
+            AddAdapterUpdate(y, input, rows);
+        }
+    }
+
+    /// <summary>Whether this layer holds factors for adapter <paramref name="slot"/>.</summary>
+    internal bool HoldsAdapter(int slot) => _slots?.ContainsKey(slot) == true;
+
+    // y's rows of one adapter += scale · (input Aᵀ) Bᵀ, input being those rows of x already gathered (a fused projection
+    // gathers once for all its parts).
+    internal void AddAdapterUpdate(Tensor y, Tensor input, AdapterRows rows)
+    {
+        if (_slots is null || !_slots.TryGetValue(rows.Slot, out SlotFactors? f)) return;
+        long dim = input.dim() - 2;
+        using Tensor down = nn.functional.linear(input, f.A); // (..., n, r)
+        using Tensor up = nn.functional.linear(down, f.B); // (..., n, out)
+        if (rows.Index is null)
+        {
+            using Tensor target = y.narrow(dim, rows.Start, rows.Count);
+            target.add_(up, alpha: f.Scale);
+        }
+        else
+        {
+            y.index_add_(dim, rows.Index, up, f.Scale);
+        }
+    }
+
     // Inverted dropout drawn from the run's own generator when one was given (so that nothing else in the process moves
     // its masks), from torch's default generator otherwise.
     private Tensor Dropout(Tensor input)
@@ -128,4 +198,21 @@ public sealed class Linear : nn.Module
         _loraA = null;
         _loraB = null;
     }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && _slots is not null)
+        {
+            foreach (SlotFactors f in _slots.Values)
+            {
+                f.A.Dispose();
+                f.B.Dispose();
+            }
+            _slots = null;
+        }
+        base.Dispose(disposing);
+    }
+
+    private sealed record SlotFactors(Tensor A, Tensor B, double Scale); // A (r, in), B (out, r)
 }

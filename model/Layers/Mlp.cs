@@ -33,20 +33,23 @@ public sealed class Mlp : nn.Module
     public Linear DownProj { get; }
 
     /// <summary>(B, T, hidden) → (B, T, hidden).</summary>
-    public Tensor Forward(Tensor x)
+    public Tensor Forward(Tensor x) => Forward(x, null);
+
+    /// <summary>(B, T, hidden) → (B, T, hidden), with each routed row's adapter updates.</summary>
+    internal Tensor Forward(Tensor x, LoraRouting? adapters)
     {
         using var scope = NewDisposeScope();
         Tensor gated;
         if (_gateUp.CanFuse)
         {
-            Tensor gateUp = _gateUp.Forward(x); // (..., 2·intermediate): gate | up
+            Tensor gateUp = _gateUp.Forward(x, adapters); // (..., 2·intermediate): gate | up
             gated = nn.functional.silu(gateUp.narrow(-1, 0, _intermediate)).mul_(gateUp.narrow(-1, _intermediate, _intermediate));
         }
         else
         {
-            gated = nn.functional.silu(GateProj.Forward(x)).mul(UpProj.Forward(x));
+            gated = nn.functional.silu(GateProj.Forward(x, adapters)).mul(UpProj.Forward(x, adapters));
         }
-        return DownProj.Forward(gated).MoveToOuterDisposeScope();
+        return DownProj.Forward(gated, adapters).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />

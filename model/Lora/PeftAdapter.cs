@@ -92,18 +92,10 @@ public sealed class PeftAdapter : IDisposable
     public void ApplyTo(CausalLM model, bool merge)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var modules = model.named_modules().ToDictionary(m => m.name, m => m.module, StringComparer.Ordinal);
-        var targets = new List<(Linear Linear, Entry Entry)>();
-        foreach (Entry entry in _entries)
+        List<(Linear Linear, Entry Entry)> targets = Resolve(model);
+        foreach ((Linear linear, Entry entry) in targets)
         {
-            if (!modules.TryGetValue(entry.Module, out nn.Module? module))
-                throw new ModelLoadException($"{_weightsPath}: tensor '{entry.KeyA}' is for module '{entry.Module}', which the model does not have");
-            if (module is not Linear linear)
-                throw new ModelLoadException($"{_weightsPath}: tensor '{entry.KeyA}' is for module '{entry.Module}', which is not a linear layer");
-            CheckShape(entry.A, [Config.Rank, linear.InFeatures], entry.KeyA);
-            CheckShape(entry.B, [linear.OutFeatures, Config.Rank], entry.KeyB);
             if (linear.HasLora) throw new ModelLoadException($"{_weightsPath}: module '{entry.Module}' already has a LoRA update attached");
-            targets.Add((linear, entry));
         }
 
         // Linear scales by alpha / r; passing scale · r makes that the configured scale (alpha / √r with rsLoRA).
@@ -119,6 +111,45 @@ public sealed class PeftAdapter : IDisposable
                 if (merge) linear.MergeLora();
             }
         }
+    }
+
+    /// <summary>
+    /// Gives the model copies of the factors (in its dtype and device) in a new adapter slot, unmerged, for serving
+    /// beside the base model and other adapters: a sequence whose <see cref="SequenceStep.Adapter"/> is the returned
+    /// slot gets scale · (x Aᵀ) Bᵀ added in every adapted module; the others do not. Modules and shapes are checked
+    /// before the model is changed.
+    /// </summary>
+    /// <returns>The slot (1 for the first adapter added, then 2, ...).</returns>
+    /// <exception cref="ModelLoadException">A module the model lacks or that is not linear, or a shape that does not fit (named).</exception>
+    public int AddTo(CausalLM model)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        List<(Linear Linear, Entry Entry)> targets = Resolve(model);
+        int slot = model.NextAdapterSlot();
+        using (no_grad())
+        {
+            foreach ((Linear linear, Entry entry) in targets)
+                linear.AddAdapter(slot, entry.A.to(model.DType, model.Device, copy: true), entry.B.to(model.DType, model.Device, copy: true), Config.Scale);
+        }
+        return slot;
+    }
+
+    // The linear module of every entry, each checked against the factors' shapes.
+    private List<(Linear Linear, Entry Entry)> Resolve(CausalLM model)
+    {
+        var modules = model.named_modules().ToDictionary(m => m.name, m => m.module, StringComparer.Ordinal);
+        var targets = new List<(Linear Linear, Entry Entry)>();
+        foreach (Entry entry in _entries)
+        {
+            if (!modules.TryGetValue(entry.Module, out nn.Module? module))
+                throw new ModelLoadException($"{_weightsPath}: tensor '{entry.KeyA}' is for module '{entry.Module}', which the model does not have");
+            if (module is not Linear linear)
+                throw new ModelLoadException($"{_weightsPath}: tensor '{entry.KeyA}' is for module '{entry.Module}', which is not a linear layer");
+            CheckShape(entry.A, [Config.Rank, linear.InFeatures], entry.KeyA);
+            CheckShape(entry.B, [linear.OutFeatures, Config.Rank], entry.KeyB);
+            targets.Add((linear, entry));
+        }
+        return targets;
     }
 
     /// <summary>

@@ -34,8 +34,13 @@ internal interface IModelBackend : IDisposable
     /// <summary>KV blocks that can be handed out now.</summary>
     int FreeBlocks { get; }
 
-    /// <summary>Starts a sequence whose tokens begin with <paramref name="tokens"/>, reusing any cached prefix; returns the positions already held.</summary>
-    int Begin(long sequence, IReadOnlyList<int> tokens);
+    /// <summary>
+    /// Starts a sequence whose tokens begin with <paramref name="tokens"/>, run with LoRA adapter slot
+    /// <paramref name="adapter"/> (0: the base model) in every step, reusing any cached prefix of the same adapter;
+    /// returns the positions already held. A forked sequence runs with its source's adapter.
+    /// </summary>
+    /// <exception cref="ArgumentException">An adapter slot the backend does not hold.</exception>
+    int Begin(long sequence, IReadOnlyList<int> tokens, int adapter = 0);
 
     /// <summary>Makes room for <paramref name="sequence"/> to hold <paramref name="length"/> positions; false (and nothing changed) when the memory is full.</summary>
     bool Reserve(long sequence, int length);

@@ -109,8 +109,10 @@ internal sealed class LlamaBackend : IModelBackend
     /// <summary>The native model (benchmarks and tests read its tokenizer and run plain decode loops on it).</summary>
     internal SafeLlamaModelHandle Model => _model;
 
-    public int Begin(long sequence, IReadOnlyList<int> tokens)
+    public int Begin(long sequence, IReadOnlyList<int> tokens, int adapter = 0)
     {
+        // ModelHost refuses --adapter for GGUF models at start; a slot here is a caller's mistake.
+        if (adapter != 0) throw new ArgumentOutOfRangeException(nameof(adapter), adapter, "the llama.cpp backend serves no LoRA adapters (merge the adapter before exporting the GGUF file)");
         if (_bySequence.ContainsKey(sequence)) throw new InvalidOperationException($"sequence {sequence} has already begun");
         Slot? source = null;
         int shared = 0;

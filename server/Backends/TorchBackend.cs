@@ -8,7 +8,8 @@ namespace CodeGen.Server.Backends;
 
 /// <summary>
 /// The TorchSharp backend: a <see cref="CausalLM"/> over a paged KV cache whose blocks the
-/// <see cref="BlockManager"/> hands out, shares by prefix hash and copies on write.
+/// <see cref="BlockManager"/> hands out, shares by prefix hash and copies on write. Each sequence runs with the
+/// LoRA adapter slot it began with (the model holds the adapters unmerged), so one step mixes adapters.
 /// </summary>
 internal sealed class TorchBackend : IModelBackend
 {
@@ -45,7 +46,12 @@ internal sealed class TorchBackend : IModelBackend
 
     public int FreeBlocks => _blocks.FreeBlocks;
 
-    public int Begin(long sequence, IReadOnlyList<int> tokens) => _blocks.Begin(sequence, tokens);
+    public int Begin(long sequence, IReadOnlyList<int> tokens, int adapter = 0)
+    {
+        if (adapter < 0 || adapter > _model.AdapterSlots)
+            throw new ArgumentOutOfRangeException(nameof(adapter), adapter, $"the model holds {_model.AdapterSlots} adapter slots (0 is the base model)");
+        return _blocks.Begin(sequence, tokens, adapter);
+    }
 
     public bool Reserve(long sequence, int length)
     {
@@ -70,7 +76,7 @@ internal sealed class TorchBackend : IModelBackend
         for (int i = 0; i < sequences.Count; i++)
         {
             BackendSequence s = sequences[i];
-            steps[i] = new SequenceStep(s.Tokens, _blocks.Length(s.Id), _blocks.Table(s.Id), s.LogitRows);
+            steps[i] = new SequenceStep(s.Tokens, _blocks.Length(s.Id), _blocks.Table(s.Id), s.LogitRows, _blocks.Adapter(s.Id));
             rows[i] = s.LogitRows;
         }
         int count;

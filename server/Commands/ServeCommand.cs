@@ -16,7 +16,11 @@ internal static class ServeCommand
         Option<string?> apiKey = new("--api-key") { Description = "Require 'Authorization: Bearer KEY' (mandatory off loopback)." };
         Option<string> device = new("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
         Option<string> dtype = new("--dtype") { Description = "float32, bfloat16 or float16.", DefaultValueFactory = _ => "float32" };
-        Option<string?> adapter = new("--adapter") { Description = "Hugging Face PEFT LoRA adapter directory, merged into the weights at load." };
+        Option<string[]> adapter = new("--adapter")
+        {
+            Description = "A Hugging Face PEFT LoRA adapter served beside the base model, as NAME=DIR (or DIR: named after the directory); repeatable. " +
+                "A request's \"model\" picks an adapter by NAME, or the base model by its id (or no model field).",
+        };
         Option<bool> noPrefixCache = new("--no-prefix-cache") { Description = "Recompute every prompt from scratch (to measure the prefix cache's gain)." };
         Option<int> maxBatch = new("--max-batch") { Description = "Sequences decoded together (KV-cache slots).", DefaultValueFactory = _ => 8 };
         Option<int> maxQueue = new("--max-queue") { Description = "Requests that may wait before new ones get 429.", DefaultValueFactory = _ => 64 };
@@ -37,7 +41,7 @@ internal static class ServeCommand
                 CausalLM.ParseDType(parse.GetRequiredValue(dtype)))
             {
                 Engine = flags.Read(parse) with { MaxBatch = parse.GetValue(maxBatch), MaxQueue = parse.GetValue(maxQueue), PrefixCache = !parse.GetValue(noPrefixCache) },
-                AdapterDirectory = parse.GetValue(adapter),
+                Adapters = (parse.GetValue(adapter) ?? []).Select(AdapterSpec.Parse).ToArray(),
             };
             options.Validate();
             await using WebApplication app = Build(options, []);
@@ -56,7 +60,7 @@ internal static class ServeCommand
         // The body limit is enforced by the endpoints (400 with a JSON error), not by Kestrel's 413.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
-        builder.Services.AddSingleton(new ModelHost(options.ModelDirectory, options.DType, options.Device, options.Engine, options.AdapterDirectory, decorateBackend));
+        builder.Services.AddSingleton(new ModelHost(options.ModelDirectory, options.DType, options.Device, options.Engine, options.Adapters, decorateBackend));
         builder.Services.AddSingleton(options.Engine);
         builder.Services.AddSingleton<EngineMetrics>();
         builder.Services.AddSingleton<EngineLoop>();

@@ -12,8 +12,8 @@ namespace CodeGen.Server.Commands;
 /// <param name="DType">Weight dtype.</param>
 internal sealed record ServeOptions(string ModelDirectory, string Host, int Port, string? ApiKey, Device Device, ScalarType DType)
 {
-    /// <summary>A Hugging Face PEFT LoRA adapter directory merged into the weights at load, or null.</summary>
-    public string? AdapterDirectory { get; init; }
+    /// <summary>Hugging Face PEFT LoRA adapters served unmerged beside the base model (<c>--adapter NAME=DIR</c>, repeatable); none by default.</summary>
+    public IReadOnlyList<Engine.AdapterSpec> Adapters { get; init; } = [];
 
     /// <summary>How the engine runs (batch size, queue, chunking, timeouts).</summary>
     public Engine.EngineOptions Engine { get; init; } = new();

@@ -36,13 +36,13 @@ internal static partial class CompletionEndpoints
                     throw new RequestValidationException("only ChatML chat templates (<|im_start|> ... <|im_end|>) are supported");
                 chatPrompt = ChatMl.Render;
             }
-            request = CompletionRequestParser.Parse(body.RootElement, host.Name, host.Config.VocabSize, host.MaxContext, host.Tokenizer, chatPrompt,
+            request = CompletionRequestParser.Parse(body.RootElement, host.ModelIds, host.Config.VocabSize, host.MaxContext, host.Tokenizer, chatPrompt,
                 draftModel: host.DraftName is not null);
             if (chat) request = request with { Stop = [.. request.Stop, ChatMl.End] };
         }
         catch (RequestValidationException e)
         {
-            await ApiError.Result(StatusCodes.Status400BadRequest, e.Message, "invalid_request_error").ExecuteAsync(context);
+            await ApiError.Result(e.Status, e.Message, "invalid_request_error", e.Code).ExecuteAsync(context);
             return;
         }
         if (!host.IsReady)
@@ -72,6 +72,7 @@ internal static partial class CompletionEndpoints
             {
                 Constraint = request.Constraint is { } constraint ? new ConstraintRequest(constraint, request.ConstraintContext) : null,
                 Speculative = request.Speculative,
+                Adapter = host.AdapterSlot(request.Model) ?? 0, // the parser accepted only served names
             };
         }
         IReadOnlyList<ChannelReader<TokenEvent>>? readers = engine.TrySubmit(jobs, cancel.Token, out string? rejection);
@@ -83,7 +84,7 @@ internal static partial class CompletionEndpoints
             return;
         }
         LogAccepted(logger, request.PromptIds.Count, request.N, request.MaxTokens, request.Stream);
-        var writer = new CompletionWriter(requestId, host.Name, chat, request, host.Tokenizer);
+        var writer = new CompletionWriter(requestId, request.Model ?? host.Name, chat, request, host.Tokenizer);
         try
         {
             if (request.Stream) await writer.StreamAsync(context, readers, cancel.Token);

@@ -8,7 +8,7 @@ internal static class ModelEndpoints
     public static void Map(WebApplication app)
     {
         app.MapGet("/health", (ModelHost host) => host.IsReady
-            ? Results.Json(new { status = "ok", model = host.Name, adapter = host.AdapterName })
+            ? Results.Json(new { status = "ok", model = host.Name, adapters = host.AdapterNames })
             : host.LoadError is { } error
                 ? Results.Json(new { status = "error", model = host.Name, error = error.Message }, statusCode: 503)
                 : Results.Json(new { status = "loading", model = host.Name }, statusCode: 503));
@@ -16,8 +16,17 @@ internal static class ModelEndpoints
         app.MapGet("/v1/models", (ModelHost host) => Results.Json(new
         {
             @object = "list",
-            // max_model_len (as vLLM names it): the most positions, prompt + completion, one request may use.
-            data = new[] { new { id = host.Name, @object = "model", owned_by = "codegen", created = 0, max_model_len = host.MaxContext } },
+            // max_model_len (as vLLM names it): the most positions, prompt + completion, one request may use. Each
+            // adapter is a model of its own whose parent is the base model, as vLLM lists LoRA adapters.
+            data = host.ModelIds.Select((id, i) => new
+            {
+                id,
+                @object = "model",
+                owned_by = "codegen",
+                created = 0,
+                max_model_len = host.MaxContext,
+                parent = i == 0 ? null : host.Name,
+            }),
         }));
     }
 }

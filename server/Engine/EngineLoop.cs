@@ -69,7 +69,7 @@ internal sealed partial class EngineLoop : IHostedService, IDisposable
         foreach (GenerationJob job in jobs)
         {
             var channel = Channel.CreateUnbounded<TokenEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-            SequenceState? parent = first is not null && first.Job.PromptIds.SequenceEqual(job.PromptIds) ? first : null;
+            SequenceState? parent = first is not null && first.Job.Adapter == job.Adapter && first.Job.PromptIds.SequenceEqual(job.PromptIds) ? first : null;
             var state = new SequenceState(Interlocked.Increment(ref _nextId), job, channel, _host.Tokenizer, cancellation, deadline,
                 () => Interlocked.Decrement(ref _inFlight), parent, _metrics);
             first ??= state;

@@ -29,6 +29,9 @@ internal sealed record GenerationJob(
 
     /// <summary>How drafts are proposed (<c>speculative</c>). Default none.</summary>
     public SpeculativeMode Speculative { get; init; }
+
+    /// <summary>The LoRA adapter slot the sequence runs with (the request's <c>model</c>, see <see cref="ModelHost.AdapterSlot"/>); 0, the default, is the base model.</summary>
+    public int Adapter { get; init; }
 }
 
 /// <summary>A request's syntax constraint: the language and the code text the completion continues.</summary>

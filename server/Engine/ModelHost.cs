@@ -13,27 +13,32 @@ namespace CodeGen.Server.Engine;
 /// Owns the model directory's pieces: config, tokenizer and chat template (read at start, so requests can be
 /// validated at once) and the backend (loaded in the background, so /health answers 503 until it is ready).
 /// The KV pool is sized at start, so a budget that cannot hold one sequence of the context fails before loading.
+/// LoRA adapters (<c>--adapter</c>) are read and checked at start too and held unmerged beside the base weights, one
+/// slot each (1, 2, ... in the order given), so a request's <c>model</c> picks the base or any adapter per sequence.
 /// </summary>
 internal sealed class ModelHost : IDisposable
 {
     private readonly Task<IModelBackend> _loading;
     private readonly Task<IModelBackend?> _draft;
+    private readonly string[] _adapterNames = [];
 
     /// <param name="directory">Hugging Face model directory.</param>
     /// <param name="dtype">Weight dtype.</param>
     /// <param name="device">Where the weights live.</param>
     /// <param name="engine">KV budget, block size, context cap.</param>
-    /// <param name="adapterDirectory">A PEFT LoRA adapter merged at load, or null.</param>
+    /// <param name="adapters">PEFT LoRA adapters served unmerged beside the base model, or null for none.</param>
     /// <param name="decorate">Wraps the loaded backend (tests put a gate around it), or null.</param>
-    /// <exception cref="ArgumentException">A context cap beyond the model's, or a KV budget too small for one sequence.</exception>
-    public ModelHost(string directory, ScalarType dtype, Device device, EngineOptions engine, string? adapterDirectory = null,
+    /// <exception cref="ArgumentException">A context cap beyond the model's, a KV budget too small for one sequence, or adapter names that clash.</exception>
+    /// <exception cref="ModelLoadException">An adapter directory that is missing or not a valid PEFT LoRA adapter (named).</exception>
+    public ModelHost(string directory, ScalarType dtype, Device device, EngineOptions engine, IReadOnlyList<AdapterSpec>? adapters = null,
         Func<IModelBackend, IModelBackend>? decorate = null)
     {
         Directory = directory;
+        adapters ??= [];
         string backend = ChooseBackend(engine.Backend, directory);
         if (backend == "llama")
         {
-            if (adapterDirectory is not null) throw new ArgumentException("--adapter applies to the TorchSharp backend; merge the adapter before exporting the GGUF file");
+            if (adapters.Count > 0) throw new ArgumentException("--adapter applies to the TorchSharp backend; merge the adapter before exporting the GGUF file");
             if (device.type != TorchSharp.DeviceType.CPU) throw new ArgumentException($"--device {device}: this build's llama.cpp backend runs on the CPU (LLamaSharp.Backend.Cpu)");
             if (engine.MaxBatch > 256) throw new ArgumentException($"--max-batch {engine.MaxBatch}: llama.cpp keeps at most 256 sequences apart");
             GgufModel gguf = GgufModel.Open(directory); // checked before llama.cpp sees it
@@ -69,22 +74,73 @@ internal sealed class ModelHost : IDisposable
         ChatTemplate = ReadChatTemplate(Path.Combine(directory, "tokenizer_config.json"));
         MaxContext = CheckContext(engine, Config, "config.json max_position_embeddings");
         KvBlocks = SizePool(Config, dtype, device, engine, MaxContext);
-        // Read (and validate) the adapter now so a bad --adapter fails at start; apply it once the weights are in.
-        PeftAdapter? adapter = adapterDirectory is null ? null : PeftAdapter.Load(adapterDirectory);
-        AdapterName = adapterDirectory is null ? null : Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(adapterDirectory)));
+        AdapterSpec.CheckNames(adapters, Name);
+        _adapterNames = adapters.Select(a => a.Name).ToArray();
+        // Read (and validate) the adapters now so a bad --adapter fails at start; add them once the weights are in.
+        PeftAdapter[] loaded = LoadAdapters(adapters);
         int blocks = KvBlocks;
-        (_draft, DraftName) = LoadDraft(engine, dtype, device);
+        try
+        {
+            (_draft, DraftName) = LoadDraft(engine, dtype, device);
+        }
+        catch
+        {
+            foreach (PeftAdapter adapter in loaded) adapter.Dispose();
+            throw;
+        }
         _loading = Task.Run(() =>
         {
-            using (adapter)
+            try
             {
                 CausalLM model = CausalLM.Load(directory, dtype, device);
-                adapter?.ApplyTo(model, merge: true); // merged at load: serving costs nothing extra
+                try
+                {
+                    // Unmerged, slot i + 1 for the i-th adapter: each sequence of a step gets its own adapter's update.
+                    foreach (PeftAdapter adapter in loaded) adapter.AddTo(model);
+                }
+                catch
+                {
+                    model.Dispose();
+                    throw;
+                }
                 IModelBackend backend = new TorchBackend(model, Tokenizer, blocks, engine.BlockSize, MaxContext, engine.PrefixCache);
                 return decorate is null ? backend : decorate(backend);
             }
+            finally
+            {
+                foreach (PeftAdapter adapter in loaded) adapter.Dispose();
+            }
         });
     }
+
+    private static PeftAdapter[] LoadAdapters(IReadOnlyList<AdapterSpec> adapters)
+    {
+        var loaded = new List<PeftAdapter>();
+        try
+        {
+            foreach (AdapterSpec a in adapters) loaded.Add(PeftAdapter.Load(a.Directory));
+        }
+        catch
+        {
+            foreach (PeftAdapter adapter in loaded) adapter.Dispose();
+            throw;
+        }
+        return [.. loaded];
+    }
+
+    /// <summary>
+    /// The adapter slot a request's <c>model</c> field names: 0 for the base model (its id, or no model field), i + 1
+    /// for the i-th adapter; null for a name this server does not serve.
+    /// </summary>
+    public int? AdapterSlot(string? model)
+    {
+        if (model is null || model == Name) return 0;
+        int index = Array.IndexOf(_adapterNames, model);
+        return index < 0 ? null : index + 1;
+    }
+
+    /// <summary>The ids a request's <c>model</c> may name: the base model's, then each adapter's.</summary>
+    public IReadOnlyList<string> ModelIds => [Name, .. _adapterNames];
 
     /// <summary>torch or llama for <c>--backend</c> <paramref name="requested"/> and the model path.</summary>
     /// <exception cref="ArgumentException">A backend that cannot read what the path holds.</exception>
@@ -112,8 +168,8 @@ internal sealed class ModelHost : IDisposable
         return context;
     }
 
-    /// <summary>The LoRA adapter merged into the weights, if any.</summary>
-    public string? AdapterName { get; }
+    /// <summary>The LoRA adapters served beside the base model, in slot order (slot i + 1), none merged.</summary>
+    public IReadOnlyList<string> AdapterNames => _adapterNames;
 
     /// <summary>The model directory (or GGUF file).</summary>
     public string Directory { get; }

@@ -31,8 +31,9 @@ internal static class CompletionRequestParser
     ];
 
     /// <summary>Parses a completions body; <paramref name="chatPrompt"/> renders chat messages when given (chat endpoint).</summary>
+    /// <param name="models">The ids <c>model</c> may name: the base model's, then each adapter's.</param>
     /// <param name="draftModel">Whether the server has a draft model (<c>speculative: "draft"</c>).</param>
-    public static CompletionRequest Parse(JsonElement root, string modelName, int vocabSize, int context, BpeTokenizer? tokenizer,
+    public static CompletionRequest Parse(JsonElement root, IReadOnlyList<string> models, int vocabSize, int context, BpeTokenizer? tokenizer,
         Func<JsonElement, string>? chatPrompt = null, bool draftModel = false)
     {
         if (root.ValueKind != JsonValueKind.Object) throw new RequestValidationException("request body must be a JSON object");
@@ -48,8 +49,11 @@ internal static class CompletionRequestParser
             && !(format.ValueKind == JsonValueKind.Object && format.TryGetProperty("type", out JsonElement type) && type.ValueKind == JsonValueKind.String && type.GetString() == "text"))
             throw new RequestValidationException("response_format: only {\"type\": \"text\"} is supported");
         string? model = OptionalString(root, "model");
-        if (model is not null && model != modelName)
-            throw new RequestValidationException($"model '{model}' is not served here; this server serves '{modelName}'");
+        if (model is not null && !models.Contains(model))
+        {
+            throw new RequestValidationException(
+                $"model '{model}' is not served here; this server serves {string.Join(", ", models.Select(m => $"'{m}'"))}", StatusCodes.Status404NotFound, "model_not_found");
+        }
         ISyntaxConstraint? constraint = Constraint(root, tokenizer);
         SpeculativeMode speculative = Speculative(root, draftModel);
 

@@ -7,6 +7,8 @@ namespace CodeGen.Server.Scheduling;
 /// instead of recomputing it; a block nobody holds any more stays cached (evictable, least recently released
 /// first, the tail of a prefix before its head) until its space is needed. A shared block that must change is
 /// copied first (copy-on-write): <see cref="Reserve"/> reports the copies for the backend to make.
+/// A sequence runs with one LoRA adapter slot (0: the base model), whose keys and values differ from any other's for
+/// the same tokens, so the slot seeds the chain of hashes: blocks are shared only between sequences of one adapter.
 /// Not thread-safe: only the engine loop uses it.
 /// </summary>
 internal sealed class BlockManager
@@ -56,6 +58,9 @@ internal sealed class BlockManager
     /// <summary>Positions held by <paramref name="sequence"/>.</summary>
     public int Length(long sequence) => _sequences[sequence].Tokens.Count;
 
+    /// <summary>The adapter slot <paramref name="sequence"/> runs with (0: the base model).</summary>
+    public int Adapter(long sequence) => _sequences[sequence].Adapter;
+
     /// <summary>The blocks holding <paramref name="sequence"/>'s positions, in order.</summary>
     public IReadOnlyList<int> Table(long sequence) => _sequences[sequence].Table;
 
@@ -64,15 +69,17 @@ internal sealed class BlockManager
 
     /// <summary>
     /// Starts <paramref name="sequence"/> and shares every cached full block of <paramref name="tokens"/>' prefix,
-    /// leaving at least the last token to compute (its logits are needed). Returns the positions already held.
+    /// leaving at least the last token to compute (its logits are needed), among the blocks of sequences that ran with
+    /// the same <paramref name="adapter"/> slot. Returns the positions already held.
     /// </summary>
-    public int Begin(long sequence, IReadOnlyList<int> tokens)
+    public int Begin(long sequence, IReadOnlyList<int> tokens, int adapter = 0)
     {
         if (_sequences.ContainsKey(sequence)) throw new InvalidOperationException($"Sequence {sequence} already holds blocks");
-        var blocks = new SequenceBlocks();
+        ArgumentOutOfRangeException.ThrowIfNegative(adapter);
+        var blocks = new SequenceBlocks { Adapter = adapter };
         _sequences[sequence] = blocks;
         if (!PrefixCaching) return 0;
-        ulong hash = Seed;
+        ulong hash = SeedFor(adapter);
         int full = (tokens.Count - 1) / BlockSize;
         for (int i = 0; i < full; i++)
         {
@@ -130,7 +137,7 @@ internal sealed class BlockManager
             s.Tokens.Add(token);
             if (s.Tokens.Count % BlockSize != 0) continue;
             int index = s.Tokens.Count / BlockSize - 1;
-            ulong hash = Extend(index == 0 ? Seed : s.Hashes[index - 1], s.Tokens, index * BlockSize, BlockSize);
+            ulong hash = Extend(index == 0 ? SeedFor(s.Adapter) : s.Hashes[index - 1], s.Tokens, index * BlockSize, BlockSize);
             s.Hashes.Add(hash);
             int block = s.Table[index];
             if (PrefixCaching && _hashes[block] is null && !_cached.ContainsKey(hash))
@@ -163,7 +170,7 @@ internal sealed class BlockManager
         SequenceBlocks s = _sequences[source];
         if (_sequences.ContainsKey(target)) throw new InvalidOperationException($"Sequence {target} already holds blocks");
         ArgumentOutOfRangeException.ThrowIfGreaterThan(length, s.Tokens.Count);
-        var t = new SequenceBlocks();
+        var t = new SequenceBlocks { Adapter = s.Adapter };
         for (int i = 0; i < BlocksFor(length); i++)
         {
             Take(s.Table[i]);
@@ -233,6 +240,10 @@ internal sealed class BlockManager
 
     private const ulong Seed = 14695981039346656037UL;
 
+    // The first block's chain starts from the FNV offset basis for the base model and from the basis extended by the
+    // slot's four bytes for adapter slot k: equal token prefixes of different adapters never hash alike (bar collisions).
+    private static ulong SeedFor(int adapter) => adapter == 0 ? Seed : Extend(Extend(Seed, [-1], 0, 1), [adapter], 0, 1);
+
     // FNV-1a over the block's tokens, chained from the hash of everything before it: a block's hash names its whole prefix.
     private static ulong Extend(ulong hash, IReadOnlyList<int> tokens, int from, int count)
     {
@@ -250,6 +261,7 @@ internal sealed class BlockManager
 
     private sealed class SequenceBlocks
     {
+        public int Adapter { get; init; }
         public List<int> Table { get; } = [];
         public List<int> Tokens { get; } = [];
         public List<ulong> Hashes { get; } = []; // of each full block, in order

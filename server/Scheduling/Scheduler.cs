@@ -165,7 +165,7 @@ internal sealed class Scheduler(IModelBackend backend, EngineOptions options, En
         }
         else
         {
-            held = backend.Begin(s.Id, s.Tokens);
+            held = backend.Begin(s.Id, s.Tokens, s.Job.Adapter);
         }
         // Admission: blocks for the whole rest of the prompt must be free now, so admitted prompts do not thrash.
         int rest = s.Tokens.Count - held;

@@ -112,6 +112,57 @@ public sealed class OpenAiCompletionClientTests(SandboxFixture fixture) : IDispo
     }
 
     [Fact]
+    public async Task AdapterAsync_ModelListedWithAParent_IsTheAdapter_BaseOrUnknownIsNone()
+    {
+        using var http = new HttpClient();
+        var client = new OpenAiCompletionClient(http, _server.Url);
+        Assert.Null(await client.AdapterAsync("alpha", CancellationToken.None)); // 404
+
+        // The fake answers every GET with this body: /v1/models's data, and /health's merged "adapter".
+        _server.Models = """{"status":"ok","adapter":"merged-lora","object":"list","data":[{"id":"tiny","parent":null},{"id":"alpha","parent":"tiny"}]}""";
+        Assert.Equal("alpha", await client.AdapterAsync("alpha", CancellationToken.None));
+        Assert.Null(await client.AdapterAsync("tiny", CancellationToken.None));
+        Assert.Null(await client.AdapterAsync("gamma", CancellationToken.None));
+        Assert.Equal("merged-lora", await client.AdapterAsync(null, CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("alpha", "alpha")]
+    [InlineData("tiny", null)]
+    public void Run_ModelNamesAnAdapter_RequestsSendItAndTheRunConfigurationRecordsIt(string model, string? adapter)
+    {
+        _ = fixture;
+        _server.Models = """{"object":"list","data":[{"id":"tiny","max_model_len":4096,"parent":null},{"id":"alpha","max_model_len":4096,"parent":"tiny"}]}""";
+        _server.Respond = _ => """{"choices":[{"index":0,"text":"    return []\n"}],"usage":{"prompt_tokens":30,"completion_tokens":4,"total_tokens":34}}""";
+        string db = Path.Combine(Path.GetTempPath(), $"codegen-eval-{Guid.NewGuid():N}.db");
+        try
+        {
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+            int exitCode = EvalCommandLine.Create()
+                .Parse(["run", "--benchmark", "humaneval", "--server", _server.Url.ToString(), "--model", model, "--limit", "1", "--db", db, "--name", "adapted"])
+                .Invoke(new InvocationConfiguration { Output = output, Error = error });
+
+            Assert.Equal(0, exitCode);
+            lock (_server.Requests) Assert.All(_server.Requests, r => Assert.Equal(model, r.GetProperty("model").GetString()));
+            using CodeGen.Eval.Storage.ResultStore store = CodeGen.Eval.Storage.ResultStore.OpenReadOnly(db);
+            CodeGen.Eval.Storage.RunSummary run = store.FindRun("adapted")!;
+            Assert.Equal(model, run.Model);
+            using JsonDocument configuration = JsonDocument.Parse(run.Configuration);
+            JsonElement recorded = configuration.RootElement.GetProperty("adapter");
+            Assert.Equal(adapter, recorded.ValueKind == JsonValueKind.Null ? null : recorded.GetString());
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (string f in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(db) + "*"))
+            {
+                File.Delete(f);
+            }
+        }
+    }
+
+    [Fact]
     public void Run_PromptsTooLongForTheContext_RecordedWithNumbersRunGoesOnAndMinPassFails()
     {
         _ = fixture;

@@ -12,7 +12,7 @@ public sealed class FimConstraintTests
     private static readonly BpeTokenizer Tokenizer = BpeTokenizer.Load(Path.Combine(Fixtures.BundledModel, "tokenizer.json"));
 
     private static CompletionRequest Parse(object body) =>
-        CompletionRequestParser.Parse(JsonSerializer.SerializeToElement(body), "codegen-tiny", 8192, 2048, Tokenizer);
+        CompletionRequestParser.Parse(JsonSerializer.SerializeToElement(body), ["codegen-tiny"], 8192, 2048, Tokenizer);
 
     [Fact]
     public void Suffix_WithCSharpConstraint_ConstraintJudgesThePrefixAndTheModelSeesBoth()

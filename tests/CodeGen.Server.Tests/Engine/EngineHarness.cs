@@ -28,12 +28,12 @@ internal sealed class EngineHarness : IAsyncDisposable
     /// <summary>The engine's warnings and errors, with their exceptions.</summary>
     public RecordingLogger<EngineLoop> Log { get; }
 
-    public static async Task<EngineHarness> StartAsync(string modelDirectory, EngineOptions? options = null)
+    public static async Task<EngineHarness> StartAsync(string modelDirectory, EngineOptions? options = null, IReadOnlyList<AdapterSpec>? adapters = null)
     {
         EngineOptions engine = options ?? new EngineOptions();
         engine.Validate();
         TestBackend? wrapped = null;
-        var host = new ModelHost(modelDirectory, float32, CPU, engine, decorate: b => wrapped = new TestBackend(b));
+        var host = new ModelHost(modelDirectory, float32, CPU, engine, adapters, decorate: b => wrapped = new TestBackend(b));
         await host.GetAsync();
         var metrics = new EngineMetrics();
         var log = new RecordingLogger<EngineLoop>();

@@ -52,7 +52,7 @@ internal sealed class TestBackend(IModelBackend inner) : IModelBackend
 
     public int FreeBlocks => inner.FreeBlocks;
 
-    public int Begin(long sequence, IReadOnlyList<int> tokens) => inner.Begin(sequence, tokens);
+    public int Begin(long sequence, IReadOnlyList<int> tokens, int adapter = 0) => inner.Begin(sequence, tokens, adapter);
 
     public bool Reserve(long sequence, int length) => inner.Reserve(sequence, length);
 

@@ -29,7 +29,7 @@ internal sealed class FakeBackend(int blocks, int blockSize, int maxContext = 10
 
     public int FreeBlocks => _blocks.FreeBlocks;
 
-    public int Begin(long sequence, IReadOnlyList<int> tokens) => _blocks.Begin(sequence, tokens);
+    public int Begin(long sequence, IReadOnlyList<int> tokens, int adapter = 0) => _blocks.Begin(sequence, tokens, adapter);
 
     public bool Reserve(long sequence, int length) => _blocks.Reserve(sequence, length, []);
 
