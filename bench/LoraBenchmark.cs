@@ -68,14 +68,20 @@ internal static class LoraBenchmark
                     CheckpointEvery = n,
                     Warmup = 1,
                 };
-                var trainer = new LoraTrainer(options, new SingleProcess(), TextWriter.Null);
+                // One worker, or N under mpiexec.mpich -n N (each with --batch-size / N sequences of the global batch).
+                using var workers = new TimedWorkers(DataParallel.Create());
+                var trainer = new LoraTrainer(options, workers, TextWriter.Null);
+                var run = Stopwatch.StartNew();
                 trainer.Run(model, LoraData.FromExamples(examples, [], "random ids"), resume: false);
+                run.Stop();
+                if (workers.Rank != 0) return 0;
                 double[] rates = [.. File.ReadLines(Path.Combine(output, "metrics.jsonl")).Skip(1)
                     .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("tokens_per_s").GetDouble()).Order()];
                 double median = rates[rates.Length / 2];
                 long parameters = model.parameters().Where(p => p.requires_grad).Sum(p => p.numel());
                 Console.WriteLine($"| {name} | {options.BaseDType} | {(options.GradientCheckpointing ? "yes" : "no")} | {b} × {t} | {options.Rank} ({parameters / 1e6:F2} M) | "
-                    + $"{median:F0} ({rates[0]:F0}-{rates[^1]:F0}) | {b * t / median:F2} | {residentAfterLoad / 1024:F2} | {Resident("VmHWM") / 1024:F2} | {get_num_threads()} |");
+                    + $"{median:F0} ({rates[0]:F0}-{rates[^1]:F0}) | {b * t / median:F2} | {residentAfterLoad / 1024:F2} | {Resident("VmHWM") / 1024:F2} | {get_num_threads()} | "
+                    + $"{workers.Size} | {(workers.Size > 1 ? $"{100 * workers.AverageSeconds / run.Elapsed.TotalSeconds:F1} % ({workers.AverageCalls} calls, {1e3 * workers.AverageSeconds / Math.Max(1, workers.AverageCalls):F1} ms each)" : "-")} |");
             }
             finally
             {
@@ -101,5 +107,33 @@ internal static class LoraBenchmark
             if (File.Exists(Path.Combine(candidate, "config.json"))) return candidate;
         }
         throw new ArgumentException("models/codegen-tiny not found above the bench binary");
+    }
+
+    // The job's collectives, timing AverageInPlace (the gradient allreduce) for its share of the run.
+    private sealed class TimedWorkers(IDataParallel inner) : IDataParallel
+    {
+        public int Rank => inner.Rank;
+
+        public int Size => inner.Size;
+
+        public int LocalRank => inner.LocalRank;
+
+        public double AverageSeconds { get; private set; }
+
+        public int AverageCalls { get; private set; }
+
+        public void AverageInPlace(float[] buffer)
+        {
+            long start = Stopwatch.GetTimestamp();
+            inner.AverageInPlace(buffer);
+            AverageSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
+            AverageCalls++;
+        }
+
+        public bool AllEqual(ulong value) => inner.AllEqual(value);
+
+        public void Barrier() => inner.Barrier();
+
+        public void Dispose() => inner.Dispose();
     }
 }

@@ -11,12 +11,18 @@ dotnet build bench/CodeGen.Bench.csproj -c Release -nologo -clp:ErrorsOnly -v qu
 date -u; uptime
 lscpu | grep -E '^Model name'; lscpu | grep -E '^Flags' | tr ' ' '\n' | grep -E '^(avx2|avx512f|avx512_bf16|amx_bf16)$' | tr '\n' ' '; echo
 bench() { dotnet bench/bin/Release/net10.0/bench.dll lora --threads "$THREADS" --steps "$STEPS" "$@"; }
-echo "| model | base dtype | gradient checkpointing | batch × seq | rank (trainable) | tok/s median (min-max) | s/step | RSS after load GiB | peak RSS GiB | threads |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| model | base dtype | gradient checkpointing | batch × seq | rank (trainable) | tok/s median (min-max) | s/step | RSS after load GiB | peak RSS GiB | threads | workers | allreduce share of the run |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 bench --shape bundled --batch-size 4 --seq-len 256
 bench --shape bundled --batch-size 4 --seq-len 256 --gradient-checkpointing
 bench --shape bundled --batch-size 4 --seq-len 256 --base-dtype bfloat16
 bench --shape 0.5b --batch-size 1 --seq-len 128
 bench --shape 0.5b --batch-size 1 --seq-len 128 --gradient-checkpointing
 bench --shape 0.5b --batch-size 1 --seq-len 128 --base-dtype bfloat16
-# N = 2 workers (mpiexec.mpich -n 2) and the allreduce's share of the step: rows to add with the MPI launcher.
+# N = 2 workers under MPICH (the same global batch, half on each rank; one torch thread per rank on this 2-core machine).
+bench1() { dotnet bench/bin/Release/net10.0/bench.dll lora --threads 1 --steps "$STEPS" "$@"; }
+bench2() { mpiexec.mpich -n 2 dotnet bench/bin/Release/net10.0/bench.dll lora --threads 1 --steps "$STEPS" "$@"; }
+bench1 --shape bundled --batch-size 4 --seq-len 256
+bench2 --shape bundled --batch-size 4 --seq-len 256
+bench1 --shape 0.5b --batch-size 2 --seq-len 128
+bench2 --shape 0.5b --batch-size 2 --seq-len 128
