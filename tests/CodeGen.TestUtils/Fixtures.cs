@@ -14,6 +14,11 @@ public static class Fixtures
         ? Path.GetDirectoryName(config)!
         : throw new DirectoryNotFoundException($"models/codegen-tiny not found above {AppContext.BaseDirectory}");
 
+    /// <summary>The bundled model's draft (models/codegen-tiny-draft, distilled from it), found from the test assembly upwards.</summary>
+    public static string BundledDraft => FindAbove(Path.Combine("models", "codegen-tiny-draft", "config.json")) is string config
+        ? Path.GetDirectoryName(config)!
+        : throw new DirectoryNotFoundException($"models/codegen-tiny-draft not found above {AppContext.BaseDirectory}");
+
     /// <summary>The first file or directory at <paramref name="relativePath"/> below the test assembly's folder or one above it, or null.</summary>
     public static string? FindAbove(string relativePath)
     {
