@@ -159,6 +159,11 @@ internal sealed partial class OpenAiCompletionClient(HttpClient http, Uri server
                 throw tooLong;
             }
 
+            if (response.StatusCode == HttpStatusCode.BadRequest && request.Constrain is not (null or "none") && text.Contains(PromptNotViableMessage, StringComparison.Ordinal))
+            {
+                throw new PromptNotViableException(text);
+            }
+
             if (!response.IsSuccessStatusCode)
             {
                 throw new CompletionClientException($"{endpoint} answered {(int)response.StatusCode} {response.ReasonPhrase}: {text}");
@@ -183,6 +188,9 @@ internal sealed partial class OpenAiCompletionClient(HttpClient http, Uri server
 
         return text[..cut];
     }
+
+    // Our server's 400 for a constrained request whose prompt no completion can make valid code (docs/CONSTRAINTS.md).
+    internal const string PromptNotViableMessage = "constrain: the prompt is not the beginning of valid";
 
     // Our server: "prompt has 706 tokens; the model's context is 512 tokens, ...". vLLM and OpenAI: "This model's
     // maximum context length is 2048 tokens. However, you requested 2100 tokens (1972 in the messages, 128 in the

@@ -123,6 +123,7 @@ internal static class CSharpViability
     }
 
     // Unterminated string, character, verbatim, raw or interpolated literal, or comment.
+    // (Not CS1013, "invalid number": `1e` or `1_` at the end grow into a number by rule (4), and `1e46_` (no digit may follow a separator in an exponent) must not pass.)
     private static bool IsOpenLiteralOrComment(string id) => id is
         "CS1010" // newline in constant
         or "CS1039" // unterminated string literal
@@ -132,7 +133,6 @@ internal static class CSharpViability
         or "CS8997" // unterminated raw string literal
         or "CS9000" // raw string literal delimiter must be on its own line
         or "CS8998" or "CS8999" or "CS9001" or "CS9002" // raw string shape still open
-        or "CS1013" // invalid number (an exponent not yet written)
         or "CS8076" // an interpolation still open (its '}' not yet written)
         or "CS1056"; // unexpected character ('\' of an escape not yet written, '$' or '@' before a quote)
 

@@ -78,6 +78,46 @@ public sealed class OpenAiCompletionClientTests(SandboxFixture fixture) : IDispo
         }
     }
 
+    [Fact]
+    public void Run_ConstrainedPromptTheServerCallsNotViable_JudgedWithAnEmptyCompletionAndTheRunGoesOn()
+    {
+        _ = fixture;
+        // HumanEval/2's prompt is refused as the server refuses prompts that are not valid code under a constraint.
+        _server.Status = body => body.GetProperty("prompt").GetString()!.Contains("truncate_number", StringComparison.Ordinal) ? 400 : 200;
+        _server.Respond = body => body.GetProperty("prompt").GetString()!.Contains("truncate_number", StringComparison.Ordinal)
+            ? """{"error":{"message":"constrain: the prompt is not the beginning of valid python code (line 3: unexpected indent), so no completion can satisfy the constraint","type":"invalid_request_error"}}"""
+            : """{"choices":[{"index":0,"text":"    return None\n"}]}""";
+        string db = Path.Combine(Path.GetTempPath(), $"codegen-eval-{Guid.NewGuid():N}.db");
+        try
+        {
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+            int exitCode = EvalCommandLine.Create()
+                .Parse(["run", "--benchmark", "humaneval", "--server", _server.Url.ToString(), "--constrain", "python", "--limit", "3", "--db", db, "--name", "nv"])
+                .Invoke(new InvocationConfiguration { Output = output, Error = error });
+
+            Assert.True(exitCode == 0, error.ToString());
+            Assert.EndsWith("pass@1=0 passed=0 total=3", output.ToString().TrimEnd(), StringComparison.Ordinal);
+            Assert.Equal(3, _server.Requests.Count);
+            using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db}");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "select completion, status from samples where problem = 'HumanEval/2'";
+            using var reader = command.ExecuteReader();
+            Assert.True(reader.Read());
+            Assert.Equal("", reader.GetString(0));
+            Assert.NotEqual("prompt_too_long", reader.GetString(1));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (string f in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(db) + "*"))
+            {
+                File.Delete(f);
+            }
+        }
+    }
+
     [Theory]
     [InlineData("""{"error":{"message":"prompt has 706 tokens; the model's context is 512 tokens, leaving no room to generate","type":"invalid_request_error"}}""", 706, 512)]
     [InlineData("""{"object":"error","message":"This model's maximum context length is 2048 tokens. However, you requested 2100 tokens (1972 in the messages, 128 in the completion).","type":"BadRequestError"}""", 1972, 2048)]

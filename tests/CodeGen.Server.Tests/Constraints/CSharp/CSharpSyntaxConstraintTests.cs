@@ -48,6 +48,7 @@ public sealed class CSharpSyntaxConstraintTests
     [InlineData("        long y = x x;", 20)] // two expressions side by side
     [InlineData("    }\n    }\n}\n}", 13)] // a brace more than the file opened
     [InlineData("        if (x) else {", 20)] // else without a statement ("else" alone may still grow into a name)
+    [InlineData("        var e = 1e46_D;", 21)] // a digit separator at the end of an exponent: Roslyn takes no digit after it (the eval run that found it went on to `1e46_D`)
     public void Check_InvalidContinuation_IsRejectedAtTheFirstUnrepairableCharacter(string body, int offset)
     {
         PrefixScan.Result result = PrefixScan.Run(Constraint, Method, body);
