@@ -98,7 +98,7 @@ internal sealed class LoraTrainer
             CheckResumable(state, data, latest);
             LoadCheckpoint(latest, adapter, optimizer, state.Step);
             (startStep, tokensSeen, elapsedBefore, initialValidation) = (state.Step, state.TokensSeen, state.ElapsedSeconds, state.InitialValidationLoss);
-            if (_workers.IsRoot) TruncateMetrics(metricsPath, startStep);
+            if (_workers.IsRoot) MetricsLog.Truncate(metricsPath, startStep);
             _log.WriteLine($"resumed from {latest} at step {startStep}");
         }
         else
@@ -404,27 +404,11 @@ internal sealed class LoraTrainer
         optimizer.Load(name => state.Load(name), step);
     }
 
-    private static void TruncateMetrics(string path, int step)
-    {
-        if (!File.Exists(path)) return;
-        var kept = File.ReadAllLines(path).Where(line => line.Length > 0 && JsonNode.Parse(line)?["step"]?.GetValue<int>() <= step).ToArray();
-        File.WriteAllLines(path, kept);
-    }
-
-    // The dashboard's format (web/Training/MetricsPoint.cs): step, loss, lr, tokens_per_s, tokens, elapsed_s, val_loss when computed.
     private static void AppendMetrics(string path, int step, double loss, double lr, double tokensPerSecond, long tokens, double? validation, double elapsed)
     {
-        var line = new JsonObject
-        {
-            ["step"] = step,
-            ["loss"] = loss,
-            ["lr"] = lr,
-            ["tokens_per_s"] = Math.Round(tokensPerSecond, 1),
-            ["tokens"] = tokens,
-            ["elapsed_s"] = Math.Round(elapsed, 2),
-        };
+        JsonObject line = MetricsLog.Line(step, loss, lr, tokensPerSecond, tokens, elapsed);
         if (validation is double v) line["val_loss"] = v;
-        File.AppendAllText(path, line.ToJsonString() + "\n");
+        MetricsLog.Append(path, line);
     }
 
     private void WriteRunInfo(LoraData data, double? initial, double? final, long adapterParameters)

@@ -92,7 +92,7 @@ internal sealed class Pretrainer
             startStep = state.Step;
             tokensSeen = state.TokensSeen;
             elapsedBefore = state.ElapsedSeconds;
-            TruncateMetrics(metricsPath, startStep);
+            MetricsLog.Truncate(metricsPath, startStep);
             _log.WriteLine($"resumed from {latest} at step {startStep}");
         }
         else if (File.Exists(metricsPath))
@@ -271,25 +271,9 @@ internal sealed class Pretrainer
         optimizer.Load(name => state.Load(name), step);
     }
 
-    private static void TruncateMetrics(string path, int step)
-    {
-        if (!File.Exists(path)) return;
-        var kept = File.ReadAllLines(path).Where(line =>
-            line.Length > 0 && JsonNode.Parse(line)?["step"]?.GetValue<int>() <= step).ToArray();
-        File.WriteAllLines(path, kept);
-    }
-
     private static void AppendMetrics(string path, int step, double loss, double lr, double tokensPerSecond, long tokens, ValidationResult? validation, double elapsed)
     {
-        var line = new JsonObject
-        {
-            ["step"] = step,
-            ["loss"] = loss,
-            ["lr"] = lr,
-            ["tokens_per_s"] = Math.Round(tokensPerSecond, 1),
-            ["tokens"] = tokens,
-            ["elapsed_s"] = Math.Round(elapsed, 2),
-        };
+        JsonObject line = MetricsLog.Line(step, loss, lr, tokensPerSecond, tokens, elapsed);
         if (validation is ValidationResult v)
         {
             line["val_loss"] = v.Loss;
@@ -299,7 +283,7 @@ internal sealed class Pretrainer
                 line["val_loss_long"] = l;
             }
         }
-        File.AppendAllText(path, line.ToJsonString() + "\n");
+        MetricsLog.Append(path, line);
     }
 
     private void WriteRunInfo(ModelConfig config, ShardSet data)

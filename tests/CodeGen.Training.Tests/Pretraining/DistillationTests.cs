@@ -16,6 +16,19 @@ public sealed class DistillationTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
+    // Shards of generated Python at 32 tokens in the fixture tokenizer's vocabulary.
+    private string MakeShards(int documents)
+    {
+        string corpus = Path.Combine(_root, "corpus.jsonl");
+        var json = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+        File.WriteAllLines(corpus, Enumerable.Range(1, documents).Select(seed =>
+            JsonSerializer.Serialize(new CorpusDocument($"f{seed}.py", "python", "test", "MIT", "", SampleCode.Generate(seed)), json)));
+        string shards = Path.Combine(_root, "shards");
+        ShardWriter.Write(CorpusJsonl.Read(corpus), Path.Combine(Fixtures.SmallTokenizer, "tokenizer.json"),
+            new ShardWriter.Options(SeqLen: 32, FimRate: 0, FimSpmRate: 0, ValidationFraction: 0.1, Seed: 3), shards);
+        return shards;
+    }
+
     private static ModelConfig Config(int vocab, int hidden, int layers) => new()
     {
         ModelType = "llama",
@@ -94,13 +107,7 @@ public sealed class DistillationTests : IDisposable
     [Fact]
     public void Pretrain_WithTeacher_KlToTheTeacherFalls()
     {
-        string corpus = Path.Combine(_root, "corpus.jsonl");
-        var json = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-        File.WriteAllLines(corpus, Enumerable.Range(1, 20).Select(seed =>
-            JsonSerializer.Serialize(new CorpusDocument($"f{seed}.py", "python", "test", "MIT", "", SampleCode.Generate(seed)), json)));
-        string shards = Path.Combine(_root, "shards");
-        ShardWriter.Write(CorpusJsonl.Read(corpus), Path.Combine(Fixtures.SmallTokenizer, "tokenizer.json"),
-            new ShardWriter.Options(SeqLen: 32, FimRate: 0, FimSpmRate: 0, ValidationFraction: 0.1, Seed: 3), shards);
+        string shards = MakeShards(documents: 20);
         int vocab;
         using (ShardSet data = ShardSet.Open(shards)) vocab = data.Index.VocabSize;
         string teacherDir = Path.Combine(_root, "teacher");
@@ -139,13 +146,7 @@ public sealed class DistillationTests : IDisposable
     [Fact]
     public void Teacher_OtherVocabulary_ThrowsNamingIt()
     {
-        string corpus = Path.Combine(_root, "corpus.jsonl");
-        var json = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-        File.WriteAllLines(corpus, Enumerable.Range(1, 5).Select(seed =>
-            JsonSerializer.Serialize(new CorpusDocument($"f{seed}.py", "python", "test", "MIT", "", SampleCode.Generate(seed)), json)));
-        string shards = Path.Combine(_root, "shards");
-        ShardWriter.Write(CorpusJsonl.Read(corpus), Path.Combine(Fixtures.SmallTokenizer, "tokenizer.json"),
-            new ShardWriter.Options(SeqLen: 32, FimRate: 0, FimSpmRate: 0, ValidationFraction: 0.1, Seed: 3), shards);
+        string shards = MakeShards(documents: 5);
         string teacherDir = Path.Combine(_root, "teacher");
         using (var teacher = new CausalLM(Config(77, 32, 1), new RandomWeightSource(11, float32, CPU, std: 0.3), float32, CPU)) teacher.Save(teacherDir);
         var options = new PretrainOptions { Data = shards, Output = Path.Combine(_root, "run"), Hidden = 32, Layers = 1, Heads = 4, KvHeads = 2, Intermediate = 64, Steps = 2, Teacher = teacherDir };
