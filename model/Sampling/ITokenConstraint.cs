@@ -12,4 +12,16 @@ public interface ITokenConstraint
 
     /// <summary>Records a token the sequence keeps.</summary>
     void Accept(int token);
+
+    /// <summary>
+    /// The token the sequence must emit next whatever the model prefers (a constraint writing the end of the code
+    /// itself), or null to draw as usual. The sampler then returns it as a point mass (log-probability 0).
+    /// </summary>
+    int? Forced => null;
+
+    /// <summary>
+    /// Called when no candidate is allowed (a constraint deadlock): a token to emit instead of ending the sequence, or
+    /// null to end it. May change the constraint's state (it can start writing the end of the code).
+    /// </summary>
+    int? Fallback() => null;
 }

@@ -88,8 +88,9 @@ public sealed class Sampler
     /// </summary>
     public SampledToken Sample(ReadOnlySpan<float> logits, IReadOnlySet<int>? excluded)
     {
-        Span<float> scores = Scores(logits);
         _rejected.Clear();
+        if (_constraint?.Forced is int forced) return Point(forced);
+        Span<float> scores = Scores(logits);
         if (_constraint is null && excluded is null)
         {
             if (_options.IsGreedy)
@@ -164,16 +165,17 @@ public sealed class Sampler
             for (int i = from; i < ids.Length; i++)
             {
                 int id = ids[i];
-                if (float.IsNegativeInfinity(scores[id])) return End(logits, "every remaining candidate has probability 0");
+                if (float.IsNegativeInfinity(scores[id])) return End("every remaining candidate has probability 0");
                 if (excluded?.Contains(id) != true && Allows(id))
                 {
                     float logprob = logits[id] - LogSumExpExcluding(logits, _rejected);
                     return new SampledToken(id, logprob, new TokenDistribution([id], [1f]));
                 }
                 _rejected.Add(id);
-                if (_rejected.Count >= MaxConstraintChecks) return End(logits, $"the constraint rejected the {MaxConstraintChecks} most likely tokens");
+                if (_constraint?.Forced is int forced) return Point(forced); // the rejection started the constraint's own text
+                if (_rejected.Count >= MaxConstraintChecks) return End($"the constraint rejected the {MaxConstraintChecks} most likely tokens");
             }
-            if (ids.Length == scores.Length) return End(logits, "the constraint allows no token of the vocabulary");
+            if (ids.Length == scores.Length) return End("the constraint allows no token of the vocabulary");
             from = ids.Length;
             want = Math.Min(scores.Length, want * 8);
         }
@@ -208,10 +210,11 @@ public sealed class Sampler
                     return new SampledToken(token, logprob, new TokenDistribution(ids, kept));
                 }
                 _rejected.Add(token);
+                if (_constraint?.Forced is int forced) return Point(forced);
                 int index = ids is null ? token : Array.IndexOf(ids, token);
                 remaining -= p[index];
                 p[index] = 0;
-                if (_rejected.Count >= MaxConstraintChecks) return End(logits, $"the constraint rejected {MaxConstraintChecks} drawn tokens");
+                if (_rejected.Count >= MaxConstraintChecks) return End($"the constraint rejected {MaxConstraintChecks} drawn tokens");
             }
             if (dense) break;
             // Nothing in the nucleus is allowed: widen to the whole temperature-scaled distribution.
@@ -220,11 +223,14 @@ public sealed class Sampler
             nucleus = new TokenDistribution(null, all);
             dense = true;
         }
-        return End(logits, "the constraint allows no token the model gives any probability");
+        return End("the constraint allows no token the model gives any probability");
     }
 
-    private SampledToken End(ReadOnlySpan<float> logits, string reason) =>
-        new(-1, float.NegativeInfinity, new TokenDistribution([], []), $"constraint: {reason}");
+    // The constraint's fallback when it has one (it writes the end of the code instead), else the end of the sequence.
+    private SampledToken End(string reason) =>
+        _constraint?.Fallback() is int token ? Point(token) : new(-1, float.NegativeInfinity, new TokenDistribution([], []), $"constraint: {reason}");
+
+    private static SampledToken Point(int token) => new(token, 0f, new TokenDistribution([token], [1f]));
 
     // The penalised, biased logits in the scratch buffer.
     private Span<float> Scores(ReadOnlySpan<float> logits)

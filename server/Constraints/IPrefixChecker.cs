@@ -24,4 +24,12 @@ internal interface IPrefixChecker
     /// Text after the offset is not part of the completion.
     /// </summary>
     int? CompletedAt { get; }
+
+    /// <summary>
+    /// Text that, appended, finishes the completion with valid code: C#, the open literals, brackets and statements
+    /// closed up to the brace of the cursor's block (so that <see cref="CompletedAt"/> is set); Python, every string and
+    /// bracket closed, a last operand and an empty block's body written. "" when the text is finished already; null when
+    /// the checker finds no such text. Changes nothing.
+    /// </summary>
+    string? Closer();
 }

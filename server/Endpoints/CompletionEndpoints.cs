@@ -70,7 +70,7 @@ internal static partial class CompletionEndpoints
             };
             jobs[i] = new GenerationJob(requestId, request.PromptIds, request.MaxTokens, sampling, request.Stop, host.StopTokenIds, request.Logprobs)
             {
-                Constraint = request.Constraint is { } constraint ? new ConstraintRequest(constraint, request.ConstraintContext) : null,
+                Constraint = request.Constraint is { } constraint ? new ConstraintRequest(constraint, request.ConstraintContext, Close: !request.HasSuffix) : null,
                 Speculative = request.Speculative,
                 Adapter = host.AdapterSlot(request.Model) ?? 0, // the parser accepted only served names
             };

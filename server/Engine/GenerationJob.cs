@@ -35,7 +35,11 @@ internal sealed record GenerationJob(
 }
 
 /// <summary>A request's syntax constraint: the language and the code text the completion continues.</summary>
-internal sealed record ConstraintRequest(ISyntaxConstraint Language, string Context);
+/// <param name="Close">
+/// Whether the constraint writes the end of the code itself when the model would stop early, runs out of max_tokens or
+/// deadlocks (see <see cref="SyntaxTokenConstraint"/>); off for fill-in-the-middle, whose suffix holds the end.
+/// </param>
+internal sealed record ConstraintRequest(ISyntaxConstraint Language, string Context, bool Close = true);
 
 /// <summary>Receives a sequence's logits at one position.</summary>
 internal delegate void LogitsObserver(int position, ReadOnlySpan<float> logits);

@@ -26,5 +26,8 @@ internal sealed record CompletionRequest
     public bool Echo { get; init; }
     public ISyntaxConstraint? Constraint { get; init; }
     public string ConstraintContext { get; init; } = "";
+
+    /// <summary>The request has a suffix (fill-in-the-middle): the code after the cursor closes what the completion opens.</summary>
+    public bool HasSuffix { get; init; }
     public SpeculativeMode Speculative { get; init; }
 }

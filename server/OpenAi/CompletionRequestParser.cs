@@ -70,7 +70,8 @@ internal static class CompletionRequestParser
         {
             (ids, promptText) = Prompt(root, tokenizer, vocabSize);
         }
-        if (root.TryGetProperty("suffix", out JsonElement suffix) && suffix.ValueKind != JsonValueKind.Null)
+        bool hasSuffix = root.TryGetProperty("suffix", out JsonElement suffix) && suffix.ValueKind != JsonValueKind.Null;
+        if (hasSuffix)
         {
             if (suffix.ValueKind != JsonValueKind.String) throw new RequestValidationException("suffix must be a string");
             if (tokenizer is not { FimPrefixId: int pre, FimSuffixId: int suf, FimMiddleId: int mid })
@@ -127,6 +128,7 @@ internal static class CompletionRequestParser
             Echo = OptionalBool(root, "echo") ?? false,
             Constraint = constraint,
             ConstraintContext = constraintContext,
+            HasSuffix = hasSuffix,
             Speculative = speculative,
         };
     }

@@ -226,7 +226,7 @@ internal sealed class Scheduler(IModelBackend backend, EngineOptions options, En
         var top = sampled.Top?.Select(p => new KeyValuePair<string, float>(TokenText(p.Key), p.Value)).ToArray();
         s.Output.Writer.TryWrite(new TokenEvent(token.TokenId, text, token.Logprob, top, null));
         if (s.Stops.Stopped) Finish(s, "stop");
-        else if (completedAt is not null) Finish(s, "stop", flushDecoder: false);
+        else if (completedAt is not null || s.Constraint?.Closed == true) Finish(s, "stop", stopReason: s.Constraint?.ClosedBecause, flushDecoder: false);
         else if (s.Generated >= s.Job.MaxTokens || s.Tokens.Count >= backend.MaxContext) Finish(s, "length");
     }
 

@@ -23,7 +23,8 @@ internal sealed class SequenceState
         _releaseAdmission = releaseAdmission;
         Tokens = [.. job.PromptIds];
         if (job.Constraint is { } constraint && tokenizer is not null)
-            Constraint = new SyntaxTokenConstraint(constraint.Language.Begin(constraint.Context), tokenizer, job.StopTokenIds, metrics);
+            Constraint = new SyntaxTokenConstraint(constraint.Language.Begin(constraint.Context), tokenizer, job.StopTokenIds, metrics,
+                constraint.Close ? job.MaxTokens : null);
         Sampler = new Sampler(job.Sampling, job.PromptIds, Constraint);
         Decoder = tokenizer?.CreateStreamingDecoder(skipSpecialTokens: true);
         Stops = new StopSequenceMatcher(job.StopSequences);

@@ -54,6 +54,17 @@ internal sealed class CSharpPrefixChecker : IPrefixChecker
         return CSharpViability.Check(parsed, tree, _skipped - _stub.Length);
     }
 
+    public string? Closer() => Closer(out _);
+
+    /// <summary>As <see cref="Closer()"/>; <paramref name="partial"/> is what the closer had written when it gave up.</summary>
+    public string? Closer(out string partial)
+    {
+        partial = "";
+        if (_completedAt is not null) return "";
+        int shift = _skipped - _stub.Length;
+        return CSharpCloser.Close(Parsed, root => FindCompletion(root) is int at ? at - shift : null, out partial);
+    }
+
     public void Append(string text)
     {
         if (text.Length == 0) return;

@@ -60,6 +60,11 @@ internal struct PythonScanState
     private ulong _namePack;
     private bool _inNumber;
 
+    // Two names in a row (neither a keyword, soft keywords included) are never valid Python: the last significant token
+    // was such a name, and the name being read follows one.
+    private bool _afterName;
+    private bool _nameAfterName;
+
     // The string literal being read.
     private char _quote;
     private byte _openQuotes;
@@ -111,6 +116,57 @@ internal struct PythonScanState
         {
             _threshold = _topColumn;
         }
+    }
+
+    /// <summary>Where the scanner is: code, a string or a comment.</summary>
+    public readonly ScanMode Mode => _mode;
+
+    /// <summary>A line continuation ('\\' at the end) waits for its newline.</summary>
+    public readonly bool ContinuationPending => _backslashPending || _bangPending;
+
+    /// <summary>The innermost open bracket, or '\0'.</summary>
+    public readonly char OpenBracket => _brackets?.Open ?? '\0';
+
+    /// <summary>The current logical line has a token.</summary>
+    public readonly bool LineHasToken => _lineHasToken;
+
+    /// <summary>The current logical line ends with ':' so far.</summary>
+    public readonly bool EndsWithColon => _endsWithColon;
+
+    /// <summary>The last logical line was a block header: the next one must be indented deeper.</summary>
+    public readonly bool BlockExpected => _blockExpected;
+
+    /// <summary>The innermost block's column, and the column read so far on the current line (at its start).</summary>
+    public readonly (int Block, int Line) Columns => (_topColumn, _column);
+
+    /// <summary>
+    /// The column of the innermost <c>try</c> still waiting for its <c>except</c> or <c>finally</c> (its body is being
+    /// written, or has ended), or null.
+    /// </summary>
+    public readonly int? PendingTry
+    {
+        get
+        {
+            if (_topClause == ClauseKind.Try && !_blockExpected) return _topColumn;
+            for (IndentFrame? frame = _outer; frame != null; frame = frame.Outer)
+            {
+                if (frame.Clause == ClauseKind.Try) return frame.Column;
+            }
+            return null;
+        }
+    }
+
+    /// <summary>Offset where the current logical line starts.</summary>
+    public readonly int LogicalLineStart => _lineStart;
+
+    /// <summary>The text that ends the open string literal ("\\" first when an escape is pending), or null inside an f-string field.</summary>
+    public readonly string? StringEnd()
+    {
+        if (_mode != ScanMode.String) return "";
+        if (_openQuotes == 2) return " "; // '' so far: the next character that is not a quote ends the empty string
+        if (_f && _fPart is not (FStringPart.Literal or FStringPart.CloseBrace)) return null;
+        string quote = _triple ? new string(_quote, 3 - _closeQuotes) : _quote.ToString();
+        return (_escape ? "\\" : "") + (_f && _fPart == FStringPart.CloseBrace ? "}" : "") + quote;
     }
 
     /// <summary>Scans <paramref name="text"/>; returns why the text can no longer become valid, or null.</summary>
@@ -186,7 +242,7 @@ internal struct PythonScanState
             {
                 _nameLength = c < 128 && _nameLength < 8 ? _nameLength + 1 : 9;
                 _namePack = _namePack << 8 | (byte)c;
-                return null;
+                return _nameAfterName && !KeywordPrefixes.Contains(_nameLength <= 8 ? _namePack : 0) ? TwoNames() : null;
             }
             _inName = false;
             if (c is '\'' or '"' && StringPrefix(out bool bytes, out bool raw, out bool f))
@@ -196,6 +252,12 @@ internal struct PythonScanState
                 StartString(c, bytes, raw, f);
                 return started;
             }
+            bool keyword = _nameLength <= 8 && Array.IndexOf(KeywordPacks, _namePack) >= 0;
+            if (_nameAfterName && !keyword)
+            {
+                return TwoNames();
+            }
+            _afterName = !keyword;
             if (_first == FirstToken.Name)
             {
                 string? reason = EndFirstName();
@@ -278,6 +340,8 @@ internal struct PythonScanState
 
         _endsWithColon = c == ':';
         _lineHasToken = true;
+        bool afterName = _afterName;
+        _afterName = false;
         if (_first == FirstToken.None)
         {
             string? reason = BeginFirst(c);
@@ -294,10 +358,11 @@ internal struct PythonScanState
         }
         if (IsNameStart(c))
         {
+            _nameAfterName = afterName;
             _inName = true;
             _nameLength = c < 128 ? 1 : 9;
             _namePack = (byte)c;
-            return null;
+            return afterName && !KeywordPrefixes.Contains(_nameLength == 1 ? _namePack : 0) ? TwoNames() : null;
         }
         if (char.IsAsciiDigit(c))
         {
@@ -350,6 +415,7 @@ internal struct PythonScanState
             return; // inside brackets lines join
         }
         _blockExpected = _endsWithColon;
+        _afterName = false;
         _headerLine = _line;
         _lineHasToken = false;
         _endsWithColon = false;
@@ -835,6 +901,29 @@ internal struct PythonScanState
         }
         return null;
     }
+
+    private static readonly ulong[] KeywordPacks =
+    [
+        .. new[]
+        {
+            "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif", "else",
+            "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise",
+            "return", "try", "while", "with", "yield", "match", "case", "type",
+        }.Select(Pack),
+    ];
+
+    // Every prefix of a keyword, packed: a name after a name must still be able to become a keyword.
+    private static readonly HashSet<ulong> KeywordPrefixes =
+    [
+        .. new[]
+        {
+            "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif", "else",
+            "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise",
+            "return", "try", "while", "with", "yield", "match", "case", "type",
+        }.SelectMany(k => Enumerable.Range(1, k.Length).Select(n => Pack(k[..n]))),
+    ];
+
+    private readonly string TwoNames() => $"two names in a row (no operator between them) at offset {_offset}";
 
     private static bool IsNameStart(char c) => char.IsAsciiLetter(c) || c == '_' || c > 127;
 

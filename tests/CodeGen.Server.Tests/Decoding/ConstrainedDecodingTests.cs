@@ -27,10 +27,10 @@ public sealed class ConstrainedDecodingTests(EngineModels models) : IClassFixtur
     }
 
     private static GenerationJob Job(BpeTokenizer tokenizer, string prompt, int maxTokens, ISyntaxConstraint? constraint,
-        SamplingOptions? sampling = null, SpeculativeMode speculative = SpeculativeMode.None) =>
+        SamplingOptions? sampling = null, SpeculativeMode speculative = SpeculativeMode.None, bool close = false) =>
         new("test", tokenizer.Encode(prompt), maxTokens, sampling ?? SamplingOptions.Greedy, [], [tokenizer.EndOfTextId!.Value], null)
         {
-            Constraint = constraint is null ? null : new ConstraintRequest(constraint, prompt),
+            Constraint = constraint is null ? null : new ConstraintRequest(constraint, prompt, close),
             Speculative = speculative,
         };
 
@@ -150,6 +150,93 @@ public sealed class ConstrainedDecodingTests(EngineModels models) : IClassFixtur
     }
 
     [Fact]
+    public async Task Closing_BudgetRunsOut_CSharpCompletionsCloseTheMethodWithinMaxTokens()
+    {
+        await using EngineHarness engine = await EngineHarness.StartAsync(Fixtures.BundledModel, Options);
+        BpeTokenizer tokenizer = engine.Host.Tokenizer!;
+        var constraint = new CSharpSyntaxConstraint();
+        var sampling = new SamplingOptions { Temperature = 0.8, TopP = 0.95 };
+        List<string> prompts = CSharpPrompts(tokenizer, 4);
+        const int MaxTokens = 24;
+        var results = await Task.WhenAll(prompts.SelectMany((p, i) => Enumerable.Range(0, 3).Select(k =>
+            EngineHarness.ReadTextAsync(engine.Submit([Job(tokenizer, p, MaxTokens, constraint, sampling with { Seed = 10 * i + k }, close: true)])[0]))));
+        int closedByBudget = 0;
+        for (int j = 0; j < results.Length; j++)
+        {
+            var (tokens, text, finish, stopReason) = results[j];
+            string prompt = prompts[j / 3];
+            Assert.True(tokens.Count <= MaxTokens);
+            Assert.Equal("stop", finish);
+            // The method is finished: with the brace the completion stops at (MultiPL-E's tests begin with it), Roslyn
+            // finds no syntax error in it.
+            string method = prompt + text + "}";
+            var errors = Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(method + "\n}", CSharpViability.ParseOptions).GetDiagnostics()
+                .Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error && d.Location.SourceSpan.Start < method.Length).ToList();
+            Assert.True(errors.Count == 0, $"{string.Join("; ", errors)}\n{text}");
+            if (stopReason?.Contains("max_tokens", StringComparison.Ordinal) == true) closedByBudget++;
+        }
+        // 24 tokens rarely finish a method by themselves: most completions were closed by the constraint.
+        Assert.True(closedByBudget >= results.Length / 2, $"only {closedByBudget} of {results.Length} closed for the budget");
+    }
+
+    [Fact]
+    public async Task Closing_BudgetRunsOut_PythonCompletionsEndFinished()
+    {
+        await using EngineHarness engine = await EngineHarness.StartAsync(Fixtures.BundledModel, Options);
+        BpeTokenizer tokenizer = engine.Host.Tokenizer!;
+        var sampling = new SamplingOptions { Temperature = 0.8, TopP = 0.95 };
+        List<string> prompts = HumanEvalPrompts(tokenizer, 4);
+        var results = await Task.WhenAll(prompts.SelectMany((p, i) => Enumerable.Range(0, 3).Select(k =>
+            EngineHarness.ReadTextAsync(engine.Submit([Job(tokenizer, p, 24, new PythonSyntaxConstraint(), sampling with { Seed = 10 * i + k }, close: true)])[0]))));
+        // Finished as the checker judges it: viable, and nothing left to close. (Whether Python accepts the closer's
+        // work is CloserTests' question, on real code: a sampled completion can already be invalid in ways the
+        // structural checker does not judge, docs/CONSTRAINTS.md.)
+        for (int j = 0; j < results.Length; j++)
+        {
+            var constraint = new PythonSyntaxConstraint();
+            Assert.Null(PrefixScan.Run(constraint, prompts[j / 3], results[j].Text).RejectedAt);
+            IPrefixChecker checker = constraint.Begin(prompts[j / 3]);
+            checker.Append(results[j].Text);
+            Assert.True(checker.Closer() == "", $"not finished: [{results[j].Text}] still needs [{checker.Closer()}]");
+            Assert.Equal("stop", results[j].Finish);
+        }
+        Assert.All(results, r => Assert.True(r.Tokens.Count <= 24));
+        Assert.True(results.Count(r => r.StopReason?.Contains("max_tokens", StringComparison.Ordinal) == true) >= results.Length / 2);
+    }
+
+    [Fact]
+    public async Task Closing_ModelEndsEarly_TheConstraintFinishesTheCodeInstead()
+    {
+        await using EngineHarness engine = await EngineHarness.StartAsync(Fixtures.BundledModel, Options);
+        BpeTokenizer tokenizer = engine.Host.Tokenizer!;
+        string prompt = CSharpPrompts(tokenizer, 1)[0] + "        return Math.Max(1,";
+        int eos = tokenizer.EndOfTextId!.Value;
+        // The model is made to want EOS first of all: unconstrained it ends at once.
+        var sampling = SamplingOptions.Greedy with { LogitBias = new Dictionary<int, float> { [eos] = 100f } };
+        var plain = await EngineHarness.ReadTextAsync(engine.Submit([Job(tokenizer, prompt, 40, null, sampling)])[0]);
+        Assert.Empty(plain.Tokens);
+        var closed = await EngineHarness.ReadTextAsync(engine.Submit([Job(tokenizer, prompt, 40, new CSharpSyntaxConstraint(), sampling, close: true)])[0]);
+        Assert.Equal("stop", closed.Finish);
+        Assert.Contains("the model ended before the code was finished", closed.StopReason);
+        Assert.StartsWith("default);", closed.Text);
+        // Without closing (fill-in-the-middle), the model's EOS stands.
+        var open = await EngineHarness.ReadTextAsync(engine.Submit([Job(tokenizer, prompt, 40, new CSharpSyntaxConstraint(), sampling)])[0]);
+        Assert.Empty(open.Tokens);
+    }
+
+    [Fact]
+    public async Task Closing_ConstraintAllowsNothing_WritesTheCloserInsteadOfEnding()
+    {
+        await using EngineHarness engine = await EngineHarness.StartAsync(Fixtures.BundledModel, Options);
+        BpeTokenizer tokenizer = engine.Host.Tokenizer!;
+        GenerationJob job = Job(tokenizer, "x = (1\n", 10, new FakeConstraint(allow: false, completeAfter: null, closer: ")\n"), close: true) with { StopTokenIds = [] };
+        var result = await EngineHarness.ReadTextAsync(engine.Submit([job])[0]);
+        Assert.Equal(")\n", result.Text);
+        Assert.Equal("stop", result.Finish);
+        Assert.Contains("no token the model offered was allowed", result.StopReason);
+    }
+
+    [Fact]
     public async Task CompletedConstraint_EndsWithStopAndCutsTheTextWhereTheBlockClosed()
     {
         await using EngineHarness engine = await EngineHarness.StartAsync(Fixtures.BundledModel, Options);
@@ -162,13 +249,13 @@ public sealed class ConstrainedDecodingTests(EngineModels models) : IClassFixtur
     }
 
     // Allows everything or nothing; optionally "completes" once the generated text reaches a length.
-    private sealed class FakeConstraint(bool allow, int? completeAfter) : ISyntaxConstraint
+    private sealed class FakeConstraint(bool allow, int? completeAfter, string? closer = null) : ISyntaxConstraint
     {
         public string Name => "fake";
 
-        public IPrefixChecker Begin(string context) => new Checker(context, allow, completeAfter);
+        public IPrefixChecker Begin(string context) => new Checker(context, allow, completeAfter, closer);
 
-        private sealed class Checker(string context, bool allow, int? completeAfter) : IPrefixChecker
+        private sealed class Checker(string context, bool allow, int? completeAfter, string? closer) : IPrefixChecker
         {
             private readonly int _contextLength = context.Length;
             private string _text = context;
@@ -182,6 +269,9 @@ public sealed class ConstrainedDecodingTests(EngineModels models) : IClassFixtur
             public void Append(string text) => _text += text;
 
             public void Truncate(int length) => _text = _text[..Math.Max(length, _contextLength)];
+
+            // The closer, once: written, the text is finished.
+            public string? Closer() => closer is null ? null : _text.EndsWith(closer, StringComparison.Ordinal) ? "" : closer;
         }
     }
 }

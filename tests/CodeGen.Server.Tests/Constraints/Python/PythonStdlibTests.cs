@@ -118,7 +118,7 @@ public sealed class PythonStdlibTests(ITestOutputHelper output)
     {
         string context = string.Concat(StdlibFunctions.Sample.Functions.Take(200).Select(f => f + "\n")) + "def f(x):\n    return [x";
         IPrefixChecker checker = new PythonSyntaxConstraint().Begin(context);
-        string[] tokens = ["]", " + ", "len", "(x", ")]", " if", " x\n"];
+        string[] tokens = ["]", " + ", "len", "(x", ")]", " if", " or x\n"];
         const int Calls = 200_000;
         var clock = Stopwatch.StartNew();
         int viable = 0;
