@@ -27,11 +27,18 @@ internal static class CSharpCloser
     {
         partial = "";
         string text = parse("");
+        string[] heads = [.. Heads(CSharpViability.Parse(text).GetRoot(), text)];
         string? first = null;
-        foreach (string head in Heads(CSharpViability.Parse(text).GetRoot(), text))
+        foreach (string head in heads)
         {
-            if (Run(parse, finishedAt, head, out string tried) is string closer) return closer;
+            if (Run(parse, finishedAt, head, lenient: false, out string tried) is string closer) return closer;
             first ??= tried;
+        }
+        // The text has an error of its own before the end (one the prefix rules let pass, such as a number that could
+        // still become a double): close it all the same, keeping only closers that leave no error of their own.
+        foreach (string head in heads)
+        {
+            if (Run(parse, finishedAt, head, lenient: true, out _) is string closer) return closer;
         }
         partial = first ?? "";
         return null;
@@ -69,6 +76,10 @@ internal static class CSharpCloser
             {
                 foreach (string growth in OperatorGrowths) yield return growth;
             }
+            if (char.IsAsciiDigit(t[0]) || t[0] == '.')
+            {
+                foreach (string growth in NumberGrowths) yield return growth;
+            }
         }
         foreach (string head in BodiesAndValues) yield return head;
     }
@@ -78,10 +89,13 @@ internal static class CSharpCloser
 
     private static readonly string[] OperatorGrowths = [">", "=", "/\n", "&", "|", "+", "-"];
 
+    private static readonly string[] NumberGrowths = ["e0", ".0", "0", "L"];
+
     private static readonly string[] BodiesAndValues =
         [" { }", "() { }", " x() { }", "0", " 0", " = 0", "{ }", "\n", " x", ")", " x)", ">()", "x>()", " x>()", " x => x)", "x => x)", " x) = default"];
 
-    private static string? Run(Func<string, string> parse, Func<SyntaxNode, int?> finishedAt, string head, out string partial)
+    // One closer from head on; lenient: only errors from where the closer starts disqualify it (else: any error).
+    private static string? Run(Func<string, string> parse, Func<SyntaxNode, int?> finishedAt, string head, bool lenient, out string partial)
     {
         var closer = new StringBuilder(head);
         partial = head;
@@ -90,17 +104,18 @@ internal static class CSharpCloser
             partial = closer.ToString();
             string text = parse(partial);
             SyntaxNode root = CSharpViability.Parse(text).GetRoot();
-            if (finishedAt(root) is int at) return Clean(root, at) ? closer.ToString() : null;
+            if (finishedAt(root) is int at) return Clean(root, lenient ? text.Length - closer.Length : 0, at) ? closer.ToString() : null;
             string? piece = NextPiece(root, text);
-            if (piece is null) return Clean(root, text.Length) ? closer.ToString() : null; // nothing open (top-level code)
+            if (piece is null) return Clean(root, lenient ? text.Length - closer.Length : 0, text.Length) ? closer.ToString() : null; // nothing open (top-level code)
             closer.Append(piece);
         }
         return null;
     }
 
-    // No error in the text before the point where it is finished (errors after it concern text the completion leaves out).
-    private static bool Clean(SyntaxNode root, int finishedAt) =>
-        !root.SyntaxTree.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error && d.Location.SourceSpan.Start < finishedAt);
+    // No error between from and the point where the text is finished (errors after it concern text the completion leaves out).
+    private static bool Clean(SyntaxNode root, int from, int finishedAt) =>
+        !root.SyntaxTree.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error && d.Location.SourceSpan.Start < finishedAt
+            && d.Location.SourceSpan.End >= from);
 
     private static string? NextPiece(SyntaxNode root, string text)
     {
